@@ -1,0 +1,1 @@
+"""The scenario files shipped with tui-lab (installed as the package tui_lab.scenarios)."""

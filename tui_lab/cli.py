@@ -1,0 +1,203 @@
+"""The `tui-lab` command.
+
+    tui-lab [SCENARIO] [--no-mouse]    open the lab (default scenario: adder)
+    tui-lab run SCENARIO [--updates N] [--seed S] [--json]
+    tui-lab list                       the shipped scenarios
+    tui-lab check FILE...              validate scenario files
+
+SCENARIO is a path to a TOML file or the name of a shipped scenario. Bad input
+prints one line naming the file and key, and exits with status 2.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+from tui_lab.scenario import (DEFAULT_SCENARIO, Scenario, ScenarioError,
+                              builtin_scenarios, load_scenario, resolve_scenario)
+from tui_lab.specs import MAX_UPDATES
+
+EXIT_BAD_INPUT = 2
+COMMANDS = ("run", "list", "check")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with one line, as for bad files
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"{self.prog}: error: {message}")
+
+
+def _bounded_int(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected {lo} to {hi}, got {value}")
+        return value
+    return parse
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tui-lab", description="A terminal lab for the sequence models "
+                "of lecture week 7. Subcommands: run, list, check (see tui-lab CMD -h).")
+    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+                   help="scenario file or shipped scenario name (default: %(default)s)")
+    p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    return p
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tui-lab run", description="Train a scenario without the UI.")
+    p.add_argument("scenario", help="scenario file or shipped scenario name")
+    p.add_argument("--updates", type=_bounded_int(1, MAX_UPDATES),
+                   help="update budget (overrides training.updates)")
+    p.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
+                   help="random seed (overrides training.seed)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per line; the last has \"final\": true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv and argv[0] == "list":
+            _Parser(prog="tui-lab list", description="List the shipped scenarios."
+                    ).parse_args(argv[1:])
+            return cmd_list()
+        if argv and argv[0] == "check":
+            p = _Parser(prog="tui-lab check", description="Validate scenario files.")
+            p.add_argument("files", nargs="+")
+            return cmd_check(p.parse_args(argv[1:]).files)
+        if argv and argv[0] == "run":
+            return cmd_run(_run_parser().parse_args(argv[1:]))
+        args = _app_parser().parse_args(argv)
+        return cmd_app(args.scenario, mouse=not args.no_mouse)
+    except ScenarioError as exc:
+        print(f"tui-lab: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # argparse: usage errors exit 2 with their message
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return int(exc.code or 0)
+
+
+def cmd_list() -> int:
+    rows = [(s.name, s.model_kind, ",".join(s.sections), s.title) for s in builtin_scenarios()]
+    widths = [max(len(r[i]) for r in rows + [("name", "model", "sections", "")])
+              for i in range(3)]
+    print(f"{'name':<{widths[0]}}  {'model':<{widths[1]}}  {'sections':<{widths[2]}}  title")
+    for r in rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
+    return 0
+
+
+def cmd_check(files: list[str]) -> int:
+    bad = 0
+    for f in files:
+        try:
+            s = load_scenario(f)
+            print(f"ok    {f} ({s.name}: {s.model_kind} on {s.task_kind})")
+        except ScenarioError as exc:
+            bad += 1
+            print(f"error {exc}")
+    print(f"{len(files) - bad} fine, {bad} with errors")
+    return EXIT_BAD_INPUT if bad else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tui_lab.sim.session import open_session
+
+    scenario = resolve_scenario(args.scenario)
+    if args.updates is not None:
+        scenario = scenario.with_training(updates=args.updates)
+    session = open_session(scenario, args.seed)
+    progress = _Progress(scenario, enabled=not args.json and sys.stderr.isatty())
+    progress.note("compiling kernels (cached after the first run)...")
+    session.warmup()
+    chunk, start, last_report = 1000, time.perf_counter(), 0.0
+    try:
+        while not session.done:
+            t0 = time.perf_counter()
+            metrics = session.train(chunk)
+            chunk = _next_chunk(chunk, time.perf_counter() - t0, 0.05)
+            now = time.perf_counter() - start
+            if now - last_report >= 0.5:
+                last_report = now
+                if args.json:
+                    print(json.dumps(_jsonable({**metrics, "seconds": round(now, 3)})),
+                          flush=True)
+                progress.update(session.updates, metrics, now)
+    except KeyboardInterrupt:
+        progress.done()
+        print("tui-lab: interrupted", file=sys.stderr)
+        return 130
+    progress.done()
+    final = {"final": True, **session.summary(),
+             "seconds": round(time.perf_counter() - start, 3)}
+    if args.json:
+        print(json.dumps(_jsonable(final)), flush=True)
+    else:
+        _print_summary(final)
+    return 0
+
+
+def _next_chunk(chunk: int, seconds: float, target: float) -> int:
+    """Scale a chunk of updates towards `target` seconds, within 1 .. 10^6."""
+    if seconds <= 0:
+        return min(chunk * 2, 1_000_000)
+    return int(min(max(chunk * min(max(target / seconds, 0.5), 2.0), 1), 1_000_000))
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
+
+
+def _print_summary(final: dict) -> None:
+    print(f"{final['scenario']}: {final['state']} after {final['updates']:,} updates "
+          f"in {final['seconds']:.2f} s (seed {final['seed']}, "
+          f"{final['restarts']} restarts)")
+    if final.get("message"):
+        print(f"  {final['message']}")
+    loss = final.get("loss")
+    print(f"  loss {loss:.4f} nats/bit" if loss is not None else "  loss -")
+    print(f"  held-out accuracy {final['heldout_accuracy']:.1%}")
+    for bits, acc in final.get("accuracy_by_length", {}).items():
+        print(f"  {bits:>3}-bit sums right: {acc:.1%}")
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when it is a terminal."""
+
+    def __init__(self, scenario: Scenario, enabled: bool) -> None:
+        self.budget, self.enabled, self.name = scenario.training.updates, enabled, scenario.name
+
+    def note(self, text: str) -> None:
+        if self.enabled:
+            print(f"\r{self.name}: {text}\x1b[K", end="", file=sys.stderr, flush=True)
+
+    def update(self, updates: int, metrics: dict, seconds: float) -> None:
+        if not self.enabled:
+            return
+        frac = min(updates / self.budget, 1.0)
+        bar = "#" * int(frac * 20) + "." * (20 - int(frac * 20))
+        print(f"\r{self.name} [{bar}] {updates:,}/{self.budget:,} updates  "
+              f"loss {metrics['loss']:.4f}  held-out {metrics['heldout_accuracy']:.1%}  "
+              f"{seconds:.1f} s\x1b[K", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.enabled:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+def cmd_app(scenario_name: str, mouse: bool = True) -> int:
+    scenario = resolve_scenario(scenario_name)
+    from tui_lab.ui.app import LabApp
+
+    LabApp(scenario).run(mouse=mouse)
+    return 0

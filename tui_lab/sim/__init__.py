@@ -1,0 +1,1 @@
+"""All numerics of tui-lab. Never imports textual, rich or plotext (a test checks)."""

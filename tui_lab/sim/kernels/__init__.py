@@ -1,0 +1,1 @@
+"""Numba kernels, one module per model family: arrays in, arrays out, no hidden state."""

@@ -1,0 +1,83 @@
+"""A recurrent net of logistic units with one logistic output (7a-08, 7c-05).
+
+The class validates, allocates and calls the kernels of `kernels/rnn.py`; it
+holds the flat parameter vector and the momentum buffer.
+"""
+
+import numpy as np
+
+from tui_lab.sim.kernels import rnn as k
+
+
+class LogisticRNN:
+    """I inputs -> H fully interconnected logistic hidden units -> 1 logistic output.
+
+    Args:
+        hidden: H, the number of hidden units.
+        rng: draws the initial weights (normal, std `init_scale`).
+        initial_state: every unit's initial activity h0.
+        learn_initial_state: whether training follows h0's gradient (7b-05).
+    """
+
+    def __init__(self, hidden: int, rng: np.random.Generator, *, n_in: int = k.N_IN,
+                 init_scale: float = 1.0, initial_state: float = 0.5,
+                 learn_initial_state: bool = True) -> None:
+        self.H, self.I = int(hidden), int(n_in)
+        self.learn_initial_state = bool(learn_initial_state)
+        self.theta = rng.normal(0.0, init_scale, size=k.n_params(self.H, self.I))
+        self.theta[self._slices()["h0"]] = initial_state
+        self.velocity = np.zeros_like(self.theta)
+
+    def _slices(self) -> dict[str, slice]:
+        H, I = self.H, self.I
+        ends = np.cumsum([0, H * I, H * H, H, H, 1, H])
+        names = ["W", "U", "b", "v", "c", "h0"]
+        return {n: slice(int(ends[i]), int(ends[i + 1])) for i, n in enumerate(names)}
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Copies of W (H, I), U (H, H), b (H,), v (H,), c (1,), h0 (H,)."""
+        shapes = {"W": (self.H, self.I), "U": (self.H, self.H)}
+        return {n: self.theta[s].reshape(shapes.get(n, (-1,))).copy()
+                for n, s in self._slices().items()}
+
+    def set_params(self, **arrays: np.ndarray) -> None:
+        """Overwrite named parameters (W, U, b, v, c, h0) with given values."""
+        for name, s in self._slices().items():
+            if name in arrays:
+                value = np.asarray(arrays[name], dtype=np.float64).ravel()
+                if value.size != s.stop - s.start:
+                    raise ValueError(f"{name} needs {s.stop - s.start} values, got {value.size}")
+                self.theta[s] = value
+        self.velocity[:] = 0.0
+
+    def is_finite(self) -> bool:
+        return bool(np.isfinite(self.theta).all())
+
+    def train_chunk(self, X: np.ndarray, Y: np.ndarray, idx: np.ndarray, batch: int,
+                    lr: float, momentum: float, clip: float) -> np.ndarray:
+        """Run len(idx) // batch updates; return the losses (nats/bit) of those done."""
+        n = len(idx) // batch
+        losses = np.empty(n)
+        done = k.train_chunk(self.theta, self.velocity, self.H, X, Y,
+                             idx.astype(np.int64, copy=False), batch, float(lr),
+                             float(momentum), float(clip), self.learn_initial_state, losses)
+        return losses[: done + (1 if done < n else 0)]
+
+    def forward(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Output probabilities (N, T) and hidden activities (N, T, H) for X (N, T, I)."""
+        N, T, _ = X.shape
+        logits = np.empty((N, T))
+        hidden = np.empty((N, T, self.H))
+        k.predict(self.theta, self.H, X, logits, hidden)
+        return 1.0 / (1.0 + np.exp(-logits)), hidden
+
+    def score(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+        """Mean cross-entropy per bit, and the fraction of sequences all right."""
+        ce, right = k.score(self.theta, self.H, X, Y)
+        return float(ce), float(right)
+
+    def loss_grad(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Objective (summed cross-entropy per sequence, batch mean) and its gradient."""
+        grad = np.empty_like(self.theta)
+        loss = k.loss_grad(self.theta, self.H, X, Y, self.learn_initial_state, grad)
+        return float(loss), grad

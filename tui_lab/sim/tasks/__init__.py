@@ -1,0 +1,1 @@
+"""Seeded data generators for the lab's tasks."""

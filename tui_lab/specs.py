@@ -1,0 +1,84 @@
+"""The parameter tables a scenario file may hold, as frozen dataclasses.
+
+Each table of a scenario (`[model]`, `[task]`, `[training]`) is validated against
+one of these dataclasses by `tui_lab.scenario`. A field's metadata carries its
+limits (`min`, `max`, `choices`) and a one-line `doc`; the loader derives the
+checks and the error messages from them, so adding a model or a task is a matter
+of adding a dataclass here and registering it in `MODEL_SPECS` or `TASK_SPECS`.
+
+Limits are deliberately generous but finite: a scenario asking for a hidden layer
+of 10^9 units or 10^12 updates is refused with the limit, never attempted.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def spec(default: Any = None, *, doc: str, min: float | None = None,
+         max: float | None = None, choices: tuple = (), required: bool = False) -> Any:
+    """A dataclass field with validation metadata (see module docstring)."""
+    meta = {"doc": doc, "min": min, "max": max, "choices": choices}
+    if required:
+        return field(metadata=meta)
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple for sequence defaults")
+    return field(default=default, metadata=meta)
+
+
+MAX_UPDATES = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class RNNSpec:
+    """A recurrent net of logistic units (7a-08, 7c-05)."""
+
+    hidden: int = spec(3, doc="hidden units, fully interconnected", min=1, max=512)
+    learn_initial_state: bool = spec(
+        True, doc="learn the initial hidden state by its gradient (7b-05)")
+    initial_state: float = spec(
+        0.5, doc="initial hidden activity (kept fixed unless learned)", min=0.0, max=1.0)
+    init_scale: float = spec(
+        1.0, doc="standard deviation of the random initial weights", min=0.0, max=100.0)
+
+
+@dataclass(frozen=True)
+class BinaryAdditionSpec:
+    """Adding two binary numbers one column at a time (7c-02 .. 7c-06)."""
+
+    bits: int = spec(8, doc="bits of each training number", min=1, max=16)
+    heldout: int = spec(
+        1000, doc="held-out pairs, never trained on", min=10, max=100_000)
+    test_lengths: tuple[int, ...] = spec(
+        (16, 32, 64), doc="number lengths (bits) to test generalisation on", min=1, max=64)
+    test_pairs: int = spec(
+        200, doc="random pairs per test length", min=10, max=100_000)
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """How a scenario trains."""
+
+    optimizer: str = spec("sgd", doc="optimiser", choices=("sgd",))
+    learning_rate: float = spec(0.5, doc="step size", min=1e-9, max=1e3)
+    momentum: float = spec(0.9, doc="momentum (0 = plain SGD)", min=0.0, max=0.999)
+    clip: float = spec(
+        0.0, doc="gradient-norm clip (0 = off)", min=0.0, max=1e6)
+    batch: int = spec(1, doc="sequences per update", min=1, max=4096)
+    seed: int = spec(1, doc="random seed", min=0, max=2**63 - 1)
+    updates: int = spec(
+        2_000_000, doc="update budget", min=1, max=MAX_UPDATES)
+    eval_every: int = spec(
+        250, doc="updates between held-out evaluations", min=1, max=1_000_000)
+    stuck_after: int = spec(
+        30_000, doc="updates without progress before a run counts as stuck",
+        min=100, max=MAX_UPDATES)
+    restart_when_stuck: bool = spec(
+        True, doc="restart from a new seed when stuck (restarts are counted)")
+    max_restarts: int = spec(50, doc="restarts allowed", min=0, max=10_000)
+
+
+MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec}
+"""Model kinds a scenario may name in `model.kind`."""
+
+TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec}
+"""Task kinds a scenario may name in `task.kind`."""
