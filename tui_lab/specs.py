@@ -11,7 +11,7 @@ of 10^9 units or 10^12 updates is refused with the limit, never attempted.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 def spec(default: Any = None, *, doc: str, min: float | None = None,
@@ -31,6 +31,8 @@ MAX_UPDATES = 1_000_000_000
 @dataclass(frozen=True)
 class RNNSpec:
     """A recurrent net of logistic units (7a-08, 7c-05)."""
+
+    LABEL: ClassVar[str] = "RNN (7b, 7c)"
 
     hidden: int = spec(3, doc="hidden units, fully interconnected", min=1, max=512)
     learn_initial_state: bool = spec(

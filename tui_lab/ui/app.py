@@ -1,0 +1,181 @@
+"""The lab app: layout, keys, and routing between the worker and the panes."""
+
+from typing import Iterable
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui_lab.scenario import Scenario, ScenarioError, builtin_scenarios
+from tui_lab.ui.messages import ReportReady
+from tui_lab.ui.panes.chart import LossChart
+from tui_lab.ui.panes.help import HelpScreen
+from tui_lab.ui.panes.notes import NotesPane
+from tui_lab.ui.panes.picker import ModelPicker
+from tui_lab.ui.panes.status import StatusLine
+from tui_lab.ui.trainer import Command, Phase, Report, Trainer
+
+_LR = Binding.Group("lr", compact=True)
+_PACE = Binding.Group("speed", compact=True)
+_TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
+                     "faster", "slower"}
+
+
+class LabApp(App):
+    """tui-lab's main app. `autostart=False` runs no worker (for snapshot tests)."""
+
+    CSS_PATH = "lab.tcss"
+    TITLE = "tui-lab"
+    BINDINGS = [
+        Binding("space", "toggle", "Run", id="toggle", tooltip="start training, or pause it"),
+        Binding("s", "step", "Step", id="step", tooltip="run one update, then pause"),
+        Binding("r", "reset", "Reset", id="reset", tooltip="fresh weights from the same seed"),
+        Binding("n", "new_seed", "Seed", id="new_seed",
+                tooltip="the next seed: fresh data and weights"),
+        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr_up",
+                tooltip="raise the learning rate (1-2-5 steps)", group=_LR),
+        Binding("minus", "lr_down", "lr-", key_display="-", id="lr_down",
+                tooltip="lower the learning rate (1-2-5 steps)", group=_LR),
+        Binding("left_square_bracket", "slower", "Slower", key_display="[", id="slower",
+                tooltip="train slower, to watch it learn", group=_PACE),
+        Binding("right_square_bracket", "faster", "Faster", key_display="]", id="faster",
+                tooltip="train faster, up to full speed", group=_PACE),
+        Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help",
+                tooltip="every key, explained"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="quit (training stops at once)"),
+    ]
+
+    def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
+                 autostart: bool = True) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.scenarios = scenarios if scenarios is not None else _shipped(scenario)
+        self.autostart = autostart
+        self.trainer: Trainer | None = None
+        self.report = Report(Phase.COMPILING, None)
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≋")
+        with Horizontal(id="main"):
+            yield ModelPicker(self.scenarios, self.scenario, id="picker")
+            with Vertical(id="right"):
+                with Vertical(id="chart-box"):
+                    yield LossChart(id="chart")
+                yield StatusLine(id="status")
+                yield NotesPane(id="notes")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._load(self.scenario)
+
+    # -------------------------------------------------------------- routing
+    def _load(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.query_one(NotesPane).show(scenario)
+        self.query_one("#chart-box").border_title = f"{scenario.name}: loss and accuracy"
+        self.show_report(Report(Phase.COMPILING, None))
+        if self.autostart:
+            self.trainer = Trainer(scenario, lambda r: None)
+            trainer = self.trainer
+            trainer.publish = lambda r: self.post_message(ReportReady(trainer, r))
+            self._run_trainer(trainer)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trainer")
+    def _run_trainer(self, trainer: Trainer) -> None:
+        worker = get_current_worker()
+        trainer.cancelled = lambda: worker.is_cancelled
+        trainer.run()
+
+    def on_report_ready(self, message: ReportReady) -> None:
+        if message.trainer is self.trainer and self.is_running:
+            self.show_report(message.report)
+
+    def show_report(self, report: Report) -> None:
+        """Route a report to the header, the chart and the status line."""
+        changed = report.state != self.report.state
+        self.report = report
+        self.sub_title = f"{report.state.upper()} · {self.scenario.title}"
+        self.query_one(StatusLine).show(report)
+        if report.snapshot is not None:
+            self.query_one(LossChart).show(report.snapshot)
+        if report.note:
+            self.notify(report.note, timeout=4)
+        if changed:
+            self.refresh_bindings()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "trainer":
+            self.notify(f"training stopped by an error: {event.worker.error}",
+                        title="error", severity="error", timeout=15)
+
+    def on_model_picker_scenario_chosen(self, message: ModelPicker.ScenarioChosen) -> None:
+        self.workers.cancel_group(self, "trainer")
+        self._load(message.scenario)
+        self.notify(f"loaded {message.scenario.name}", timeout=2)
+
+    # -------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action not in _TRAINING_ACTIONS:
+            return True
+        if self.report.snapshot is None:  # compiling: keys shown, dimmed
+            return None
+        if action in ("toggle", "step") and self.report.snapshot.status.value != "ready":
+            return None
+        return True
+
+    def _send(self, command: Command) -> None:
+        if self.trainer is not None:
+            self.trainer.send(command)
+
+    def action_toggle(self) -> None:
+        self._send(Command.TOGGLE)
+
+    def action_step(self) -> None:
+        self._send(Command.STEP)
+
+    def action_reset(self) -> None:
+        self._send(Command.RESET)
+
+    def action_new_seed(self) -> None:
+        self._send(Command.NEW_SEED)
+
+    def action_lr_up(self) -> None:
+        self._send(Command.LR_UP)
+
+    def action_lr_down(self) -> None:
+        self._send(Command.LR_DOWN)
+
+    def action_faster(self) -> None:
+        self._send(Command.FASTER)
+
+    def action_slower(self) -> None:
+        self._send(Command.SLOWER)
+
+    def action_notes(self) -> None:
+        notes = self.query_one(NotesPane)
+        notes.display = not notes.display
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            if b.action != "quit":
+                yield SystemCommand(f"{b.description} ({b.key_display or b.key})",
+                                    b.tooltip, getattr(self, f"action_{b.action}"))
+
+
+def _shipped(current: Scenario) -> list[Scenario]:
+    """The shipped scenarios, with the current one in place of its namesake."""
+    try:
+        shipped = builtin_scenarios()
+    except ScenarioError:  # a broken install: still show what we have
+        shipped = []
+    return [current if s.name == current.name else s for s in shipped] + \
+        ([current] if current.name not in {s.name for s in shipped} else [])

@@ -1,0 +1,1 @@
+"""One pane per file. Panes never query each other; the app routes between them."""

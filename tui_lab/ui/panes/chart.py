@@ -1,0 +1,57 @@
+"""The live training chart: loss (left axis) and held-out accuracy (right axis)."""
+
+from textual_plotext import PlotextPlot
+
+from tui_lab.sim.session import Snapshot
+
+
+class LossChart(PlotextPlot):
+    """Plots a snapshot's histories; redraws on a timer, and only when they changed.
+
+    The session keeps its history bounded (a few hundred points however long it
+    trains), so a redraw costs the same after a million updates as after a
+    hundred; the timer bounds the redraw rate whatever the training speed.
+    """
+
+    DEFAULT_CSS = """
+    LossChart { height: 1fr; min-height: 6; }
+    """
+    REFRESH_SECONDS = 0.5
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._snapshot: Snapshot | None = None
+        self._drawn_key: tuple | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(self.REFRESH_SECONDS, self.redraw_if_changed)
+        self.redraw_if_changed()
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Remember the newest snapshot; the timer draws it."""
+        self._snapshot = snapshot
+
+    def redraw_if_changed(self) -> None:
+        snap = self._snapshot
+        key = None if snap is None else (snap.scenario, snap.seed, snap.restarts,
+                                         snap.updates, len(snap.history_x))
+        if key == self._drawn_key and key is not None:
+            return
+        self._drawn_key = key
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot | None) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.xlabel("updates")
+        if snap is None or len(snap.history_x) == 0:
+            plt.title("no evaluation yet: press space to train")
+        else:
+            (left, y_left), (right, y_right) = list(snap.history.items())[:2]
+            x = snap.history_x.tolist()
+            plt.title("")
+            plt.plot(x, y_left.tolist(), label=left, yside="left", marker="braille")
+            plt.plot(x, y_right.tolist(), label=right, yside="right", marker="braille")
+            plt.ylim(0, 1.0, yside="right")
+            plt.ylim(0, max(float(y_left.max()), 1e-3) * 1.05, yside="left")
+        self.refresh()

@@ -1,0 +1,47 @@
+"""The status line: run state, updates, speed, loss, accuracy, seed, restarts."""
+
+import math
+
+from textual.widgets import Static
+
+from tui_lab.ui.trainer import Report
+
+
+def _num(x: float, fmt: str) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+
+def _rate(x: float) -> str:
+    return f"{x / 1000:.0f}k" if x >= 10_000 else f"{x:.0f}"
+
+
+def status_text(report: Report) -> str:
+    """Two lines of Rich markup for a report (each fits 54 columns)."""
+    s = report.snapshot
+    if s is None:
+        return (f"[b reverse] {report.state.upper()} [/] the kernels, once;\n"
+                "later starts load them from the cache")
+    m = s.metrics
+    pace = "max" if report.pace is None else _rate(report.pace)
+    line1 = (f"[b reverse] {report.state.upper()} [/] {s.updates:,} upd "
+             f"{_rate(report.updates_per_second)}/s (pace {pace})  "
+             f"loss {_num(m.get('loss'), '.3f')}")
+    line2 = (f"held-out [b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
+             f"restarts {s.restarts}  lr {s.learning_rate:g}")
+    lengths = [f"{k.removesuffix('-bit')}:{v:.0%}" for k, v in m.items() if k.endswith("-bit")]
+    if lengths:
+        line2 += "\nsums right by bits " + " ".join(lengths)
+    if s.message and s.status.value != "learned":
+        line2 += f"\n{s.message}"
+    return f"{line1}\n{line2}"
+
+
+class StatusLine(Static):
+    """Shows the latest report in two lines."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: auto; max-height: 4; padding: 0 1; }
+    """
+
+    def show(self, report: Report) -> None:
+        self.update(status_text(report))

@@ -1,0 +1,200 @@
+"""The training loop that runs in the app's worker thread.
+
+`Trainer.run()` owns one `Session` from start to end: it compiles the kernels
+(in a daemon thread, so quitting never waits for the compiler), then trains in
+chunks sized to take about 20 ms, and publishes a `Report` at most every 100 ms
+and after every command. The UI talks to it only through `send()` (a queue it
+reads between chunks) and hears from it only through the `publish` callback.
+
+Nothing here imports Textual: the app passes `post_message` as `publish` and the
+worker's `is_cancelled` as `cancelled`, and tests drive it synchronously.
+"""
+
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable
+
+from tui_lab.scenario import Scenario
+from tui_lab.sim.session import Session, Snapshot, session_class
+
+CHUNK_SECONDS = 0.02
+PUBLISH_SECONDS = 0.1
+
+
+class Phase(str, Enum):
+    """What the trainer is doing; a stopped session's own status wins on screen."""
+
+    COMPILING = "compiling"
+    READY = "ready"
+    TRAINING = "training"
+    PAUSED = "paused"
+
+
+class Command(str, Enum):
+    TOGGLE = "toggle"  # start / pause
+    STEP = "step"  # one update
+    RESET = "reset"  # fresh weights, same seed
+    NEW_SEED = "new_seed"  # fresh data and weights from the next seed
+    LR_UP = "lr_up"
+    LR_DOWN = "lr_down"
+    FASTER = "faster"
+    SLOWER = "slower"
+
+
+PACES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, None)
+"""Training speeds the UI offers, in updates per second; None is full speed."""
+DEFAULT_PACE = 1_000  # slow enough to watch the adder learn (about 3,000 updates)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the worker tells the UI: its phase and the session's latest picture."""
+
+    phase: Phase
+    snapshot: Snapshot | None
+    updates_per_second: float = 0.0
+    pace: int | None = None  # the speed limit, updates/s (None: full speed)
+    note: str = ""  # a one-off notice for the user
+
+    @property
+    def state(self) -> str:
+        """The run state to show: the session's status once it has stopped."""
+        if self.snapshot is not None and self.snapshot.status.value != "ready":
+            return self.snapshot.status.value
+        return self.phase.value
+
+
+def lr_step(lr: float, up: bool) -> float:
+    """The next learning rate on the 1-2-5 ladder (..., 0.01, 0.02, 0.05, 0.1, ...)."""
+    exp = math.floor(math.log10(lr) + 1e-9)
+    ladder = [m * 10.0 ** e for e in (exp - 1, exp, exp + 1) for m in (1, 2, 5)]
+    if up:
+        return next(v for v in ladder if v > lr * (1 + 1e-9))
+    return next(v for v in reversed(ladder) if v < lr * (1 - 1e-9))
+
+
+def next_chunk(chunk: int, seconds: float, target: float = CHUNK_SECONDS) -> int:
+    """Scale a chunk of updates towards `target` seconds (at most 2x per step)."""
+    factor = 2.0 if seconds <= 0 else min(max(target / seconds, 0.5), 2.0)
+    return int(min(max(chunk * factor, 1), 1_000_000))
+
+
+class Trainer:
+    """One session's training loop (see module docstring)."""
+
+    def __init__(self, scenario: Scenario, publish: Callable[[Report], None],
+                 cancelled: Callable[[], bool] = lambda: False) -> None:
+        self.scenario = scenario
+        self.publish = publish
+        self.cancelled = cancelled
+        self.commands: queue.Queue = queue.Queue()
+        self.session: Session | None = None
+        self.training = False
+        self.chunk = 256
+        self.ups = 0.0
+        self.pace: int | None = DEFAULT_PACE
+        self._note = ""
+
+    def send(self, command: Command) -> None:
+        """Queue a command; the loop applies it before its next chunk."""
+        self.commands.put(command)
+
+    def run(self) -> None:
+        """Compile, build the session, then serve commands and train until cancelled."""
+        self.publish(Report(Phase.COMPILING, None))
+        if not self._compile():
+            return
+        self.session = session_class(self.scenario)(self.scenario)
+        self._report()
+        last = time.monotonic()
+        while not self.cancelled():
+            try:
+                self._apply(self.commands.get(timeout=0.05) if not self.training
+                            else self.commands.get_nowait())
+                self._report()
+                continue
+            except queue.Empty:
+                pass
+            if self.training:
+                self._train_chunk()
+                if self.session.done or time.monotonic() - last >= PUBLISH_SECONDS:
+                    self.training = self.training and not self.session.done
+                    last = time.monotonic()
+                    self._report()
+
+    def _compile(self) -> bool:
+        errors: list[BaseException] = []
+
+        def warm() -> None:
+            try:
+                session_class(self.scenario).warmup()
+            except BaseException as exc:  # reported by the worker below
+                errors.append(exc)
+
+        thread = threading.Thread(target=warm, name="tui-lab-compile", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            if self.cancelled():
+                return False
+            thread.join(0.05)
+        if errors:
+            raise errors[0]
+        return True
+
+    def _train_chunk(self) -> None:
+        """Train one chunk; when paced, sleep out the rest of its time slot."""
+        t0 = time.perf_counter()
+        before = self.session.updates
+        n = self.chunk if self.pace is None else max(1, round(self.pace * CHUNK_SECONDS))
+        self.session.train(n)
+        busy = time.perf_counter() - t0
+        if self.pace is not None and busy < CHUNK_SECONDS:
+            time.sleep(CHUNK_SECONDS - busy)
+        else:
+            self.chunk = next_chunk(self.chunk, busy)
+        dt = time.perf_counter() - t0
+        done = self.session.updates - before
+        if dt > 0 and done:
+            rate = done / dt
+            self.ups = rate if self.ups == 0 else 0.7 * self.ups + 0.3 * rate
+
+    def _apply(self, command: Command) -> None:
+        s = self.session
+        note = ""
+        if command is Command.TOGGLE:
+            if s.done:
+                note = f"This run has stopped ({s.status.value}): press r to reset or n for a new seed."
+            self.training = not self.training and not s.done
+        elif command is Command.STEP:
+            self.training = False
+            if s.done:
+                note = f"This run has stopped ({s.status.value}): press r to reset."
+            else:
+                s.train(1)
+        elif command in (Command.RESET, Command.NEW_SEED):
+            self.training = False
+            s.reset(s.seed + 1 if command is Command.NEW_SEED else None)
+        elif command in (Command.LR_UP, Command.LR_DOWN):
+            s.set_learning_rate(lr_step(s.learning_rate, command is Command.LR_UP))
+            note = f"learning rate {s.learning_rate:g}"
+        elif command in (Command.FASTER, Command.SLOWER):
+            i = PACES.index(self.pace) + (1 if command is Command.FASTER else -1)
+            self.pace = PACES[min(max(i, 0), len(PACES) - 1)]
+            self.ups = 0.0
+            note = "full speed" if self.pace is None else f"at most {self.pace:,} updates/s"
+        if not self.training:
+            self.ups = 0.0
+        self._note = note
+
+    def _report(self) -> None:
+        s = self.session
+        if self.training:
+            phase = Phase.TRAINING
+        else:
+            phase = Phase.PAUSED if s.updates else Phase.READY
+        note, self._note = self._note, ""
+        self.publish(Report(phase, s.snapshot(), self.ups, self.pace, note))
