@@ -59,7 +59,8 @@ class Scenario:
 
 def _type_name(tp: Any) -> str:
     if typing.get_origin(tp) is tuple:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+        inner = typing.get_args(tp)[0]
+        return "a list of " + {int: "integers", float: "numbers", str: "strings"}[inner]
     return {int: "an integer", float: "a number", bool: "true or false",
             str: "a string"}[tp]
 
@@ -82,7 +83,7 @@ def _check_scalar(value: Any, tp: Any, meta: dict, source: str, key: str) -> Any
     if tp is float:
         value = float(value)
         if not math.isfinite(value):
-            raise ScenarioError(source, key, f"expected a finite number, got {value!r}")
+            raise ScenarioError(source, key, f"expected {expected}, got {value!r}")
     if choices and value not in choices:
         hint = difflib.get_close_matches(str(value), [str(c) for c in choices], 1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""

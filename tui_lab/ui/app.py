@@ -64,8 +64,7 @@ class LabApp(App):
         with Horizontal(id="main"):
             yield ModelPicker(self.scenarios, self.scenario, id="picker")
             with Vertical(id="right"):
-                with Vertical(id="chart-box"):
-                    yield LossChart(id="chart")
+                yield LossChart(id="chart")
                 yield StatusLine(id="status")
                 yield NotesPane(id="notes")
         yield Footer(compact=True, show_command_palette=False)
@@ -77,7 +76,7 @@ class LabApp(App):
     def _load(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.query_one(NotesPane).show(scenario)
-        self.query_one("#chart-box").border_title = f"{scenario.name}: loss and accuracy"
+        self.query_one(LossChart).border_title = f"{scenario.name}: training"
         self.show_report(Report(Phase.COMPILING, None))
         if self.autostart:
             self.trainer = Trainer(scenario, lambda r: None)

@@ -14,7 +14,7 @@ class LossChart(PlotextPlot):
     """
 
     DEFAULT_CSS = """
-    LossChart { height: 1fr; min-height: 6; }
+    LossChart { height: 1fr; min-height: 6; border: round $secondary; }
     """
     REFRESH_SECONDS = 0.5
 
@@ -46,12 +46,16 @@ class LossChart(PlotextPlot):
         plt.xlabel("updates")
         if snap is None or len(snap.history_x) == 0:
             plt.title("no evaluation yet: press space to train")
+            self.border_subtitle = ""
         else:
             (left, y_left), (right, y_right) = list(snap.history.items())[:2]
             x = snap.history_x.tolist()
             plt.title("")
-            plt.plot(x, y_left.tolist(), label=left, yside="left", marker="braille")
-            plt.plot(x, y_right.tolist(), label=right, yside="right", marker="braille")
+            # No in-plot legend (it hides the top rows); the markers differ, so the
+            # subtitle tells the series apart without colour.
+            plt.plot(x, y_left.tolist(), yside="left", marker="braille")
+            plt.plot(x, y_right.tolist(), yside="right", marker="+")
             plt.ylim(0, 1.0, yside="right")
             plt.ylim(0, max(float(y_left.max()), 1e-3) * 1.05, yside="left")
+            self.border_subtitle = f"⠒ {left}  + {right} (right)"
         self.refresh()

@@ -1,0 +1,133 @@
+"""The app at 80x24, driven by keys (Pilot), and a snapshot with no live worker."""
+
+import asyncio
+
+import pytest
+from textual.widgets import Markdown
+
+from tui_lab.scenario import resolve_scenario
+from tui_lab.sim.session import open_session
+from tui_lab.ui.app import LabApp
+from tui_lab.ui.panes.chart import LossChart
+from tui_lab.ui.panes.help import HelpScreen
+from tui_lab.ui.panes.notes import NotesPane
+from tui_lab.ui.panes.status import StatusLine
+from tui_lab.ui.trainer import Phase, Report
+
+SIZE = (80, 24)
+
+
+async def _until(pilot, pred, tries=600):
+    for _ in range(tries):
+        if pred():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")
+
+
+def _status(app) -> str:
+    return str(app.query_one(StatusLine).render())
+
+
+async def test_keys_change_the_run_state_and_status_line():
+    app = LabApp(resolve_scenario("adder"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.report.snapshot is not None)
+        assert app.report.state == "ready" and "READY" in app.sub_title
+        await pilot.press("s")
+        await _until(pilot, lambda: app.report.snapshot.updates == 1)
+        assert app.report.state == "paused" and "1 upd" in _status(app)
+        await pilot.press("plus")
+        await _until(pilot, lambda: app.report.snapshot.learning_rate == pytest.approx(0.1))
+        assert "lr 0.1" in _status(app)
+        await pilot.press("minus", "minus")
+        await _until(pilot, lambda: app.report.snapshot.learning_rate == pytest.approx(0.02))
+        await pilot.press("plus")
+        for _ in range(8):
+            await pilot.press("right_square_bracket")
+        await _until(pilot, lambda: app.trainer.pace is None)
+        await pilot.press("space")
+        await _until(pilot, lambda: app.report.state == "learned")
+        assert "LEARNED" in app.sub_title and "held-out 100.0%" in _status(app)
+        assert "64:100%" in _status(app)
+        assert app.check_action("toggle", ()) is None  # shown dimmed: nothing to train
+        await pilot.press("n")
+        await _until(pilot, lambda: app.report.snapshot.seed == 2)
+        assert app.report.state == "ready" and app.report.snapshot.updates == 0
+        assert "seed 2" in _status(app)
+        assert app.check_action("toggle", ()) is True
+
+
+async def test_notes_help_and_palette_commands():
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        notes = app.query_one(NotesPane)
+        assert notes.display and "7c-04" in notes.border_title
+        assert "two steps earlier" in app.query_one(Markdown).source
+        await pilot.press("e")
+        assert not notes.display
+        await pilot.press("e")
+        assert notes.display
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("q")  # closes help, does not quit
+        assert not isinstance(app.screen, HelpScreen) and app.is_running
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for label in ("Run (space)", "Step (s)", "Reset (r)", "Seed (n)", "lr+ (+)",
+                      "lr- (-)", "Notes (e)", "Help (?)", "Faster (])", "Slower ([)"):
+            assert label in titles
+
+
+async def test_quitting_while_training_returns_promptly():
+    scenario = resolve_scenario("adder").with_training(learning_rate=1e-9,
+                                                        stuck_after=10**8)
+    app = LabApp(scenario)
+
+    async def drive():
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(pilot, lambda: app.report.snapshot is not None)
+            for _ in range(8):
+                await pilot.press("right_square_bracket")
+            await pilot.press("space")
+            await _until(pilot, lambda: app.report.snapshot.updates > 20_000)
+            assert app.report.state == "training"
+            await pilot.press("q")
+        return app.trainer
+
+    trainer = await asyncio.wait_for(drive(), timeout=60)
+    assert trainer.cancelled()  # the worker saw the cancel and the app returned
+    assert app.return_code in (0, None)
+
+
+async def test_picking_a_scenario_loads_it(tmp_path):
+    base = resolve_scenario("adder")
+    other = base.__class__(**{**base.__dict__, "name": "adder-wide", "title": "Wider",
+                              "notes": "Other notes for 7c-06."})
+    app = LabApp(base, scenarios=[base, other])
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.report.snapshot is not None)
+        assert app.focused.id == "models"
+        await pilot.press("tab", "down", "enter")
+        await _until(pilot, lambda: app.report.snapshot is not None
+                     and app.report.snapshot.scenario == "adder-wide")
+        assert app.scenario.name == "adder-wide"
+        assert "Other notes" in app.query_one(Markdown).source
+
+
+def _trained_report() -> Report:
+    session = open_session(resolve_scenario("adder"), seed=1)
+    while not session.done:
+        session.train(500)
+    return Report(Phase.PAUSED, session.snapshot(), 0.0, 1000)
+
+
+def test_snapshot_80x24_after_learning(snap_compare):
+    report = _trained_report()
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+
+    async def show(pilot):
+        app.show_report(report)
+        app.query_one(LossChart).redraw_if_changed()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=show)
