@@ -161,3 +161,10 @@ def test_n_params_layout():
     assert params["h0"].tolist() == [0.5] * H
     net.set_params(U=np.eye(H))
     np.testing.assert_array_equal(net.params()["U"], np.eye(H))
+
+
+def test_kernels_run_with_bounds_checking():
+    """conftest turns Numba's bounds checking on for the whole suite."""
+    import numba
+
+    assert numba.config.BOUNDSCHECK == 1

@@ -219,11 +219,17 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(text, source)
 
 
+def _scenario_folder() -> Path:
+    """Installed: the package `tui_lab.scenarios`; in a source checkout: `scenarios/`."""
+    try:
+        return Path(str(resources.files("tui_lab.scenarios")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "scenarios"
+
+
 def builtin_scenario_paths() -> list[Path]:
-    """The scenario files shipped inside the package, sorted by name."""
-    folder = resources.files("tui_lab.scenarios")
-    return sorted((Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")),
-                  key=lambda p: p.name)
+    """The scenario files shipped with tui-lab, sorted by name."""
+    return sorted(_scenario_folder().glob("*.toml"), key=lambda p: p.name)
 
 
 def builtin_scenarios() -> list[Scenario]:

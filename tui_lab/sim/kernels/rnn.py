@@ -57,7 +57,7 @@ def _sigmoid(a):
     return 1.0 / (1.0 + math.exp(-a))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def forward_seq(theta, H, x, hs, o):
     """One sequence forward. x (T, I) -> hidden states hs (T, H), logits o (T,)."""
     T, I = x.shape
@@ -80,7 +80,7 @@ def forward_seq(theta, H, x, hs, o):
         o[t] = s
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def backward_seq(theta, H, x, y, hs, o, scale, grad, dh, da):
     """Backpropagation through time for one sequence after `forward_seq`.
 
@@ -120,7 +120,7 @@ def backward_seq(theta, H, x, y, hs, o, scale, grad, dh, da):
     return loss
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def loss_grad(theta, H, X, Y, learn_h0, grad):
     """Objective and its gradient over every sequence of X (N, T, I), Y (N, T).
 
@@ -143,7 +143,7 @@ def loss_grad(theta, H, X, Y, learn_h0, grad):
     return total / N
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def train_chunk(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0, losses):
     """Run len(losses) SGD-with-momentum updates in place on theta and vel.
 
@@ -185,14 +185,14 @@ def train_chunk(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0, l
     return losses.shape[0]
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def predict(theta, H, X, logits, hidden):
     """Forward every sequence: X (N, T, I) -> logits (N, T), hidden (N, T, H)."""
     for s in range(X.shape[0]):
         forward_seq(theta, H, X[s], hidden[s], logits[s])
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def score(theta, H, X, Y):
     """Mean cross-entropy per bit and the fraction of sequences with every bit right.
 
