@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from textual.widgets import Markdown
+from textual.widgets import Input, Markdown
 
 from tui_lab.scenario import resolve_scenario
 from tui_lab.sim.session import open_session
@@ -131,3 +131,29 @@ def test_snapshot_80x24_after_learning(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=show)
+
+
+async def test_opening_a_bad_file_shows_an_error_and_keeps_the_scenario(tmp_path):
+    bad = tmp_path / "bad.toml"
+    good_text = open(resolve_scenario("adder").source).read()
+    bad.write_text(good_text.replace("hidden = 3", "hidden = 1000000000"))
+    good = tmp_path / "mine.toml"
+    good.write_text(good_text.replace('name = "adder"', 'name = "mine"'))
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        app.screen.query_one(Input).value = str(bad)
+        await pilot.press("enter")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(f"{bad}: model.hidden: expected an integer from 1 to 512" in m
+                   for m in messages)
+        assert app.scenario.name == "adder" and app.is_running
+        await pilot.press("o")
+        await pilot.press("m")  # typing reaches the input
+        assert app.screen.query_one(Input).value == "m"
+        app.screen.query_one(Input).value = str(good)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.scenario.name == "mine"
+        assert "mine" in [s.name for s in app.scenarios]

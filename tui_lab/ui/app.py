@@ -10,11 +10,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui_lab.scenario import Scenario, ScenarioError, builtin_scenarios
+from tui_lab.scenario import (Scenario, ScenarioError, builtin_scenario_paths,
+                              load_scenario, resolve_scenario)
 from tui_lab.ui.messages import ReportReady
 from tui_lab.ui.panes.chart import LossChart
 from tui_lab.ui.panes.help import HelpScreen
 from tui_lab.ui.panes.notes import NotesPane
+from tui_lab.ui.panes.open_file import OpenScenario
 from tui_lab.ui.panes.picker import ModelPicker
 from tui_lab.ui.panes.status import StatusLine
 from tui_lab.ui.trainer import Command, Phase, Report, Trainer
@@ -44,6 +46,7 @@ class LabApp(App):
                 tooltip="train slower, to watch it learn", group=_PACE),
         Binding("right_square_bracket", "faster", "Faster", key_display="]", id="faster",
                 tooltip="train faster, up to full speed", group=_PACE),
+        Binding("o", "open", "Open", id="open", tooltip="open a scenario file by its path"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
         Binding("question_mark", "help", "Help", key_display="?", id="help",
                 tooltip="every key, explained"),
@@ -54,7 +57,9 @@ class LabApp(App):
                  autostart: bool = True) -> None:
         super().__init__()
         self.scenario = scenario
-        self.scenarios = scenarios if scenarios is not None else _shipped(scenario)
+        self._shipped_errors: list[str] = []
+        self.scenarios = (scenarios if scenarios is not None
+                          else self._shipped(scenario))
         self.autostart = autostart
         self.trainer: Trainer | None = None
         self.report = Report(Phase.COMPILING, None)
@@ -71,6 +76,19 @@ class LabApp(App):
 
     def on_mount(self) -> None:
         self._load(self.scenario)
+        for error in self._shipped_errors:
+            self.notify(error, title="shipped scenario skipped", severity="error", timeout=15)
+
+    def _shipped(self, current: Scenario) -> list[Scenario]:
+        """The shipped scenarios (broken ones noted), with `current` among them."""
+        found = []
+        for path in builtin_scenario_paths():
+            try:
+                found.append(load_scenario(path))
+            except ScenarioError as exc:
+                self._shipped_errors.append(str(exc))
+        found = [s for s in found if s.name != current.name]
+        return sorted(found + [current], key=lambda s: s.name)
 
     # -------------------------------------------------------------- routing
     def _load(self, scenario: Scenario) -> None:
@@ -159,6 +177,24 @@ class LabApp(App):
         notes = self.query_one(NotesPane)
         notes.display = not notes.display
 
+    def action_open(self) -> None:
+        self.push_screen(OpenScenario(), self._open_path)
+
+    def _open_path(self, path: str | None) -> None:
+        """Load a scenario the user named; on error say why and stay where we are."""
+        if not path:
+            return
+        try:
+            scenario = resolve_scenario(path)
+        except ScenarioError as exc:
+            self.notify(str(exc), title="scenario not loaded", severity="error", timeout=15)
+            return
+        self.scenarios = [s for s in self.scenarios if s.name != scenario.name] + [scenario]
+        self.query_one(ModelPicker).set_scenarios(self.scenarios, scenario)
+        self.workers.cancel_group(self, "trainer")
+        self._load(scenario)
+        self.notify(f"loaded {scenario.name} from {scenario.source}", timeout=3)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))
 
@@ -168,13 +204,3 @@ class LabApp(App):
             if b.action != "quit":
                 yield SystemCommand(f"{b.description} ({b.key_display or b.key})",
                                     b.tooltip, getattr(self, f"action_{b.action}"))
-
-
-def _shipped(current: Scenario) -> list[Scenario]:
-    """The shipped scenarios, with the current one in place of its namesake."""
-    try:
-        shipped = builtin_scenarios()
-    except ScenarioError:  # a broken install: still show what we have
-        shipped = []
-    return [current if s.name == current.name else s for s in shipped] + \
-        ([current] if current.name not in {s.name for s in shipped} else [])

@@ -49,6 +49,13 @@ class ModelPicker(Vertical):
         models.highlighted = list(MODEL_SPECS).index(self.current.model_kind)
         self._fill(self.current.model_kind)
 
+    def set_scenarios(self, scenarios: list[Scenario], current: Scenario) -> None:
+        """Replace the scenario list (after the user opened a file) and show `current`."""
+        self.scenarios, self.current = scenarios, current
+        self.query_one("#models", OptionList).highlighted = list(MODEL_SPECS).index(
+            current.model_kind)
+        self._fill(current.model_kind)
+
     def _fill(self, kind: str) -> None:
         lst = self.query_one("#scenarios", OptionList)
         lst.clear_options()
