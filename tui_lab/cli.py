@@ -199,5 +199,6 @@ def cmd_app(scenario_name: str, mouse: bool = True) -> int:
     scenario = resolve_scenario(scenario_name)
     from tui_lab.ui.app import LabApp
 
-    LabApp(scenario).run(mouse=mouse)
-    return 0
+    app = LabApp(scenario)
+    app.run(mouse=mouse)
+    return app.return_code or 0

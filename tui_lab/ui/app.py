@@ -1,5 +1,6 @@
 """The lab app: layout, keys, and routing between the worker and the panes."""
 
+from pathlib import Path
 from typing import Iterable
 
 from textual import work
@@ -30,7 +31,7 @@ _TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
 class LabApp(App):
     """tui-lab's main app. `autostart=False` runs no worker (for snapshot tests)."""
 
-    CSS_PATH = "lab.tcss"
+    CSS_PATH = str(Path(__file__).with_name("lab.tcss"))  # absolute: subclasses too
     TITLE = "tui-lab"
     BINDINGS = [
         Binding("space", "toggle", "Run", id="toggle", tooltip="start training, or pause it"),

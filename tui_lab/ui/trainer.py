@@ -180,12 +180,10 @@ class Trainer:
             s.reset(s.seed + 1 if command is Command.NEW_SEED else None)
         elif command in (Command.LR_UP, Command.LR_DOWN):
             s.set_learning_rate(lr_step(s.learning_rate, command is Command.LR_UP))
-            note = f"learning rate {s.learning_rate:g}"
         elif command in (Command.FASTER, Command.SLOWER):
             i = PACES.index(self.pace) + (1 if command is Command.FASTER else -1)
             self.pace = PACES[min(max(i, 0), len(PACES) - 1)]
             self.ups = 0.0
-            note = "full speed" if self.pace is None else f"at most {self.pace:,} updates/s"
         if not self.training:
             self.ups = 0.0
         self._note = note

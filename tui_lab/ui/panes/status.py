@@ -25,7 +25,7 @@ def status_text(report: Report) -> str:
     pace = "max" if report.pace is None else _rate(report.pace)
     line1 = (f"[b reverse] {report.state.upper()} [/] {s.updates:,} upd "
              f"{_rate(report.updates_per_second)}/s (pace {pace})  "
-             f"loss {_num(m.get('loss'), '.3f')}")
+             f"loss {_num(m.get('loss'), '.4g')}")
     line2 = (f"held-out [b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
              f"restarts {s.restarts}  lr {s.learning_rate:g}")
     lengths = [f"{k.removesuffix('-bit')}:{v:.0%}" for k, v in m.items() if k.endswith("-bit")]
