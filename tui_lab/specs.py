@@ -44,6 +44,32 @@ class RNNSpec:
 
 
 @dataclass(frozen=True)
+class FeedForwardSpec:
+    """A memoryless net with one hidden layer that sees every bit at once (7a-03)."""
+
+    LABEL: ClassVar[str] = "Feed-forward (7a-03)"
+
+    width: int = spec(16, doc="bits per number the net takes, fixed when it is built",
+                      min=1, max=64)
+    hidden: int = spec(256, doc="logistic hidden units", min=1, max=4096)
+    init_scale: float = spec(
+        0.1, doc="standard deviation of the random initial weights", min=0.0, max=100.0)
+
+    def check_task(self, task: Any) -> list[tuple[str, str]]:
+        """(key, message) for task settings this net cannot take."""
+        problems = []
+        if getattr(task, "bits", 0) > self.width:
+            problems.append(("task.bits", f"expected at most model.width = {self.width}: "
+                             "the net's inputs are fixed when it is built"))
+        for i, n in enumerate(getattr(task, "test_lengths", ())):
+            if n > self.width:
+                problems.append((f"task.test_lengths[{i}]", f"expected at most model.width "
+                                 f"= {self.width}; a {self.width}-bit net cannot take "
+                                 f"{n}-bit numbers"))
+        return problems
+
+
+@dataclass(frozen=True)
 class BinaryAdditionSpec:
     """Adding two binary numbers one column at a time (7c-02 .. 7c-06)."""
 
@@ -61,8 +87,8 @@ class TrainingSpec:
     """How a scenario trains."""
 
     optimizer: str = spec("sgd", doc="optimiser", choices=("sgd",))
-    learning_rate: float = spec(0.5, doc="step size", min=1e-9, max=1e3)
-    momentum: float = spec(0.9, doc="momentum (0 = plain SGD)", min=0.0, max=0.999)
+    learning_rate: float = spec(0.05, doc="step size", min=1e-9, max=1e3)
+    momentum: float = spec(0.5, doc="momentum (0 = plain SGD)", min=0.0, max=0.999)
     clip: float = spec(
         0.0, doc="gradient-norm clip (0 = off)", min=0.0, max=1e6)
     batch: int = spec(1, doc="sequences per update", min=1, max=4096)
@@ -77,9 +103,12 @@ class TrainingSpec:
     restart_when_stuck: bool = spec(
         True, doc="restart from a new seed when stuck (restarts are counted)")
     max_restarts: int = spec(50, doc="restarts allowed", min=0, max=10_000)
+    pace: int = spec(
+        1000, doc="updates per second the app trains at to start with (0 = full speed)",
+        min=0, max=10_000_000)
 
 
-MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec}
+MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "ffn": FeedForwardSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
 TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec}

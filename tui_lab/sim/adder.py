@@ -1,4 +1,5 @@
-"""The binary-addition RNN of lecture 7c as a training session.
+"""Binary addition (lecture 7c) as a training session: the RNN, and the
+feed-forward net that cannot generalise (7c-02).
 
 A run is *learned* when every held-out sum is right (100 % held-out accuracy);
 then training stops, since training on at a constant rate can blow a learned net
@@ -11,17 +12,24 @@ hidden). It has *diverged* when a loss or weight is not finite.
 import numpy as np
 
 from tui_lab.scenario import Scenario
-from tui_lab.sim.rnn import LogisticRNN
+from tui_lab.sim import automaton
+from tui_lab.sim.ffn import FeedForwardNet
+from tui_lab.sim.rnn import LogisticRNN, hidden_step
 from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array, \
     frozen_mapping
 from tui_lab.sim.tasks import binary_addition as task
 
 LOSS, ACCURACY = "loss (nats/bit)", "held-out accuracy"
+AUTOMATON_SUMS = 300  # held-out sums whose hidden vectors the automaton is read from
 _IMPROVEMENT = 1e-3  # relative drop of held-out loss that counts as progress
 
 
 class AdderSession(Session):
-    """Train `LogisticRNN` on binary addition (see module docstring)."""
+    """Train `LogisticRNN` on binary addition (see module docstring).
+
+    Subclasses change the net and the data layout through `_new_net`, `_encode`
+    and `_extra` (see `FeedForwardAdderSession`).
+    """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         super().__init__(scenario, seed)
@@ -44,19 +52,25 @@ class AdderSession(Session):
             self.seed = int(seed)
         t = self.scenario.task
         self.data = task.make_data(t.bits, t.heldout, t.test_lengths, t.test_pairs,
-                                   np.random.default_rng([self.seed, 0]))
+                                   np.random.default_rng([self.seed, 0]), self._encode)
         self.updates = 0
         self.restarts = 0
         self.history.clear()
         self.status, self.message = Status.READY, ""
         self._start_attempt()
 
-    def _start_attempt(self) -> None:
+    def _encode(self, a_bits: np.ndarray, b_bits: np.ndarray):
+        """Inputs and targets for bit arrays a, b (N, n): sequences by column."""
+        return task.encode(a_bits, b_bits)
+
+    def _new_net(self, rng: np.random.Generator):
         m = self.scenario.model
-        rng = np.random.default_rng([self.seed, 1, self.restarts])
-        self.net = LogisticRNN(m.hidden, rng, init_scale=m.init_scale,
-                               initial_state=m.initial_state,
-                               learn_initial_state=m.learn_initial_state)
+        return LogisticRNN(m.hidden, rng, init_scale=m.init_scale,
+                           initial_state=m.initial_state,
+                           learn_initial_state=m.learn_initial_state)
+
+    def _start_attempt(self) -> None:
+        self.net = self._new_net(np.random.default_rng([self.seed, 1, self.restarts]))
         self._index_rng = np.random.default_rng([self.seed, 2, self.restarts])
         self._attempt_updates = 0
         self._best = (np.inf, -1.0)  # held-out loss, accuracy
@@ -147,9 +161,23 @@ class AdderSession(Session):
                 "heldout_accuracy": self.heldout_accuracy, "restarts": self.restarts,
                 "status": self.status.value}
 
+    def extract_automaton(self) -> automaton.Automaton:
+        """The automaton the net's hidden units implement now (7c-06)."""
+        X = self.data.X_heldout[:AUTOMATON_SUMS]
+        p, hidden = self.net.forward(X)
+        params = self.net.params()
+        return automaton.extract(hidden, X, (p > 0.5).astype(np.int64),
+                                 lambda h, x: hidden_step(params, h, x))
+
+    def example_pair(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first held-out pair, as bit arrays (a, b), least significant first."""
+        n = self.scenario.task.bits
+        X = self.data.X_heldout[0, :n]
+        return X[:, 0].astype(np.uint8), X[:, 1].astype(np.uint8)
+
     def snapshot(self) -> Snapshot:
         x, y = self.history.arrays()
-        by_length = self.accuracy_by_length() if self.done else {}
+        by_length = self.accuracy_by_length()
         metrics = {"loss": self.loss, "held-out": self.heldout_accuracy}
         metrics.update({f"{b}-bit": a for b, a in by_length.items()})
         return Snapshot(
@@ -162,8 +190,20 @@ class AdderSession(Session):
                                     ACCURACY: frozen_array(y[:, 1])}),
             metrics=frozen_mapping(metrics),
             params=frozen_mapping({k: frozen_array(v) for k, v in self.net.params().items()}),
-            extra=frozen_mapping({"accuracy_by_length": frozen_mapping(by_length)}),
+            extra=frozen_mapping({"accuracy_by_length": frozen_mapping(by_length),
+                                  **self._extra()}),
         )
+
+    def _extra(self) -> dict:
+        """Model-specific snapshot contents: the automaton and the stepper's pair."""
+        a, b = self.example_pair()
+        return {"automaton": self.extract_automaton(),
+                "example": (frozen_array(a), frozen_array(b))}
+
+    def _summary_extra(self) -> dict:
+        auto = self.extract_automaton()
+        return {"hidden_patterns": auto.n_patterns, "automaton_states": auto.n_states,
+                "transition_agreement": auto.agreement}
 
     def summary(self) -> dict:
         return {
@@ -172,7 +212,39 @@ class AdderSession(Session):
             "message": self.message, "loss": _json_float(self.loss),
             "heldout_accuracy": self.heldout_accuracy,
             "accuracy_by_length": {str(b): a for b, a in self.accuracy_by_length().items()},
+            **self._summary_extra(),
         }
+
+
+class FeedForwardAdderSession(AdderSession):
+    """The memoryless baseline of 7c-02: every bit of both numbers at once.
+
+    Trained on numbers below 2^bits but built `width` bits wide, so its weights
+    for the high bits never learn anything; tests on longer numbers show it.
+    """
+
+    @staticmethod
+    def warmup() -> None:
+        net = FeedForwardNet(4, 3, 3, np.random.default_rng(0))
+        X, Y = task.encode_flat(np.zeros((2, 2), np.uint8), np.ones((2, 2), np.uint8), 2)
+        net.train_chunk(X, Y, np.zeros(2, np.int64), 1, 0.1, 0.9, 1.0)
+        net.forward(X)
+        net.loss_grad(X, Y)
+        net.score(X, Y)
+
+    def _encode(self, a_bits: np.ndarray, b_bits: np.ndarray):
+        return task.encode_flat(a_bits, b_bits, self.scenario.model.width)
+
+    def _new_net(self, rng: np.random.Generator):
+        m = self.scenario.model
+        return FeedForwardNet(2 * m.width, m.hidden, m.width + 1, rng,
+                              init_scale=m.init_scale)
+
+    def _extra(self) -> dict:
+        return {}
+
+    def _summary_extra(self) -> dict:
+        return {"width": self.scenario.model.width}
 
 
 def _json_float(x: float) -> float | None:

@@ -9,6 +9,30 @@ import numpy as np
 from tui_lab.sim.kernels import rnn as k
 
 
+def hidden_step(params: dict, h: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """One hidden update, h' = sigmoid(W x + U h + b), for h (M, H), x (M, I)."""
+    a = x @ params["W"].T + h @ params["U"].T + params["b"]
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def adder_net(gain: float = 20.0) -> "LogisticRNN":
+    """A hand-built 3-unit net that implements the adder's automaton exactly (7c-03).
+
+    Unit i (i = 1, 2, 3) is on when a + b + carry >= i, where the carry is unit 2
+    of the previous step. The sum bit a + b + carry mod 2 is then u1 - u2 + u3,
+    which the output unit thresholds at 1/2. The four patterns 000, 100, 110,
+    111 are the states (no carry, print 0), (no carry, print 1), (carry, print 0)
+    and (carry, print 1).
+    """
+    net = LogisticRNN(3, np.random.default_rng(0), learn_initial_state=False,
+                      initial_state=0.0)
+    U = np.zeros((3, 3))
+    U[:, 1] = gain
+    net.set_params(W=np.full((3, 2), gain), U=U, b=gain * (0.5 - np.arange(1, 4)),
+                   v=gain * np.array([1.0, -1.0, 1.0]), c=[-gain / 2], h0=np.zeros(3))
+    return net
+
+
 class LogisticRNN:
     """I inputs -> H fully interconnected logistic hidden units -> 1 logistic output.
 
@@ -75,6 +99,14 @@ class LogisticRNN:
         """Mean cross-entropy per bit, and the fraction of sequences all right."""
         ce, right = k.score(self.theta, self.H, X, Y)
         return float(ce), float(right)
+
+    @classmethod
+    def from_params(cls, params: dict) -> "LogisticRNN":
+        """A net with the given W (H, I), U, b, v, c, h0 (for example a snapshot's)."""
+        H, I = np.shape(params["W"])
+        net = cls(H, np.random.default_rng(0), n_in=I)
+        net.set_params(**params)
+        return net
 
     def loss_grad(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """Objective (summed cross-entropy per sequence, batch mean) and its gradient."""

@@ -158,6 +158,7 @@ class Session(ABC):
 
 SESSIONS: dict[tuple[str, str], str] = {
     ("rnn", "binary_addition"): "tui_lab.sim.adder:AdderSession",
+    ("ffn", "binary_addition"): "tui_lab.sim.adder:FeedForwardAdderSession",
 }
 """(model kind, task kind) -> "module:class" of its Session; imported on demand."""
 

@@ -57,6 +57,20 @@ def encode(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return X, ripple_add(a_bits, b_bits).astype(np.float64)
 
 
+def encode_flat(a_bits: np.ndarray, b_bits: np.ndarray, width: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """For a memoryless net: inputs (N, 2 width) = a's bits then b's, zero-padded to
+    `width` bits each, and targets (N, width + 1), the sum's bits."""
+    N, n = a_bits.shape
+    if n > width:
+        raise ValueError(f"{n}-bit numbers do not fit a {width}-bit input")
+    a = np.zeros((N, width), np.uint8)
+    b = np.zeros((N, width), np.uint8)
+    a[:, :n], b[:, :n] = a_bits, b_bits
+    return (np.concatenate([a, b], axis=1).astype(np.float64),
+            ripple_add(a, b).astype(np.float64))
+
+
 def timeline(a_bits: np.ndarray, b_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One pair on the lecture's time axis: inputs (T, 2) and targets (T,).
 
@@ -95,22 +109,21 @@ def split_pairs(bits: int, heldout: int, rng: np.random.Generator):
     return codes[:heldout], codes[heldout:]
 
 
-def _codes_to_xy(codes: np.ndarray, bits: int):
+def codes_to_bits(codes: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pair codes (a << bits | b) -> bit arrays a, b (N, bits)."""
     mask = np.uint64((1 << bits) - 1)
-    a = int_to_bits(codes >> np.uint64(bits), bits)
-    b = int_to_bits(codes & mask, bits)
-    return encode(a, b)
+    return int_to_bits(codes >> np.uint64(bits), bits), int_to_bits(codes & mask, bits)
 
 
 def make_data(bits: int, heldout: int, test_lengths, test_pairs: int,
-              rng: np.random.Generator) -> AdditionData:
-    """Draw the data of one run."""
+              rng: np.random.Generator, encoder=encode) -> AdditionData:
+    """Draw the data of one run; `encoder(a_bits, b_bits) -> (X, Y)` lays it out."""
     held, train = split_pairs(bits, heldout, rng)
-    X_train, Y_train = _codes_to_xy(train, bits)
-    X_held, Y_held = _codes_to_xy(held, bits)
+    X_train, Y_train = encoder(*codes_to_bits(train, bits))
+    X_held, Y_held = encoder(*codes_to_bits(held, bits))
     tests = {}
     for n in test_lengths:
         a = rng.integers(0, 2, size=(test_pairs, n), dtype=np.uint8)
         b = rng.integers(0, 2, size=(test_pairs, n), dtype=np.uint8)
-        tests[int(n)] = encode(a, b)
+        tests[int(n)] = encoder(a, b)
     return AdditionData(X_train, Y_train, X_held, Y_held, tests)
