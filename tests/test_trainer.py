@@ -6,8 +6,10 @@ import time
 import pytest
 
 from tui_lab.scenario import resolve_scenario
-from tui_lab.ui.trainer import (DEFAULT_PACE, PACES, Command, Phase, Trainer, lr_step,
-                                next_chunk)
+from tui_lab.ui.trainer import (PACES, Command, Phase, Trainer, lr_step, next_chunk,
+                                pace_step)
+
+DEFAULT_PACE = 1000  # the adder scenario's training.pace
 
 WAIT = 60.0  # generous: these tests wait for events, they do not time anything
 
@@ -19,6 +21,13 @@ def test_lr_ladder():
     assert lr_step(0.01, False) == pytest.approx(0.005)
     assert lr_step(0.03, True) == pytest.approx(0.05)
     assert lr_step(0.03, False) == pytest.approx(0.02)
+
+
+def test_pace_ladder():
+    assert pace_step(1000, True) == 3000 and pace_step(1000, False) == 300
+    assert pace_step(100_000, True) is None and pace_step(None, True) is None
+    assert pace_step(None, False) == 100_000 and pace_step(100, False) == 100
+    assert pace_step(2000, True) == 3000 and pace_step(2000, False) == 1000
 
 
 def test_next_chunk_aims_at_the_target():

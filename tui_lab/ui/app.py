@@ -8,22 +8,26 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_lab.scenario import (Scenario, ScenarioError, builtin_scenario_paths,
                               load_scenario, resolve_scenario)
 from tui_lab.ui.messages import ReportReady
+from tui_lab.ui.panes.automaton import AutomatonPane
 from tui_lab.ui.panes.chart import LossChart
 from tui_lab.ui.panes.help import HelpScreen
 from tui_lab.ui.panes.notes import NotesPane
 from tui_lab.ui.panes.open_file import OpenScenario
 from tui_lab.ui.panes.picker import ModelPicker
 from tui_lab.ui.panes.status import StatusLine
+from tui_lab.ui.panes.stepper import StepperPane
 from tui_lab.ui.trainer import Command, Phase, Report, Trainer
 
 _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
+_VIEW = Binding.Group("view", compact=True)
+VIEWS = ("chart", "stepper", "automaton")
 _TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
                      "faster", "slower"}
 
@@ -47,7 +51,14 @@ class LabApp(App):
                 tooltip="train slower, to watch it learn", group=_PACE),
         Binding("right_square_bracket", "faster", "Faster", key_display="]", id="faster",
                 tooltip="train faster, up to full speed", group=_PACE),
-        Binding("o", "open", "Open", id="open", tooltip="open a scenario file by its path"),
+        Binding("1", "view('chart')", "Chart", id="view_chart", group=_VIEW,
+                tooltip="view: loss and accuracy chart"),
+        Binding("2", "view('stepper')", "Stepper", id="view_stepper", group=_VIEW,
+                tooltip="view: step the adder through a sum, bit by bit (7c-04)"),
+        Binding("3", "view('automaton')", "Automaton", id="view_automaton", group=_VIEW,
+                tooltip="view: the automaton the hidden units learned (7c-06)"),
+        Binding("o", "open", "Open", id="open", show=False,
+                tooltip="open a scenario file by its path"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
         Binding("question_mark", "help", "Help", key_display="?", id="help",
                 tooltip="every key, explained"),
@@ -68,11 +79,18 @@ class LabApp(App):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≋")
         with Horizontal(id="main"):
-            yield ModelPicker(self.scenarios, self.scenario, id="picker")
-            with Vertical(id="right"):
-                yield LossChart(id="chart")
-                yield StatusLine(id="status")
+            with Vertical(id="left"):
+                yield ModelPicker(self.scenarios, self.scenario, id="picker")
                 yield NotesPane(id="notes")
+            with Vertical(id="right"):
+                with TabbedContent(id="views"):
+                    with TabPane("1 Chart", id="chart"):
+                        yield LossChart()
+                    with TabPane("2 Stepper", id="stepper"):
+                        yield StepperPane()
+                    with TabPane("3 Automaton", id="automaton"):
+                        yield AutomatonPane()
+                yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -121,6 +139,8 @@ class LabApp(App):
         self.query_one(StatusLine).show(report)
         if report.snapshot is not None:
             self.query_one(LossChart).show(report.snapshot)
+            self.query_one(StepperPane).show(report.snapshot)
+            self.query_one(AutomatonPane).show(report.snapshot)
         if report.note:
             self.notify(report.note, timeout=4)
         if changed:
@@ -196,6 +216,13 @@ class LabApp(App):
         self._load(scenario)
         self.notify(f"loaded {scenario.name} from {scenario.source}", timeout=3)
 
+    def action_view(self, view: str) -> None:
+        self.query_one(TabbedContent).active = view
+        if view == "stepper":
+            self.query_one(StepperPane).focus_grid()
+        elif view == "automaton":
+            self.query_one(AutomatonPane).focus()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))
 
@@ -204,4 +231,4 @@ class LabApp(App):
         for b in self.BINDINGS:
             if b.action != "quit":
                 yield SystemCommand(f"{b.description} ({b.key_display or b.key})",
-                                    b.tooltip, getattr(self, f"action_{b.action}"))
+                                    b.tooltip, lambda a=b.action: self.run_action(a))

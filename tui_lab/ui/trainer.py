@@ -47,7 +47,6 @@ class Command(str, Enum):
 
 PACES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, None)
 """Training speeds the UI offers, in updates per second; None is full speed."""
-DEFAULT_PACE = 1_000  # slow enough to watch the adder learn (about 3,000 updates)
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,15 @@ def lr_step(lr: float, up: bool) -> float:
     return next(v for v in reversed(ladder) if v < lr * (1 - 1e-9))
 
 
+def pace_step(pace: int | None, faster: bool) -> int | None:
+    """The next speed on the PACES ladder (None, full speed, is the fastest)."""
+    rank = [float("inf") if p is None else p for p in PACES]
+    now = float("inf") if pace is None else pace
+    if faster:
+        return next((p for p, r in zip(PACES, rank) if r > now), None)
+    return next((p for p, r in zip(reversed(PACES), reversed(rank)) if r < now), PACES[0])
+
+
 def next_chunk(chunk: int, seconds: float, target: float = CHUNK_SECONDS) -> int:
     """Scale a chunk of updates towards `target` seconds (at most 2x per step)."""
     factor = 2.0 if seconds <= 0 else min(max(target / seconds, 0.5), 2.0)
@@ -96,7 +104,7 @@ class Trainer:
         self.training = False
         self.chunk = 256
         self.ups = 0.0
-        self.pace: int | None = DEFAULT_PACE
+        self.pace: int | None = scenario.training.pace or None  # 0 means full speed
         self._note = ""
 
     def send(self, command: Command) -> None:
@@ -181,8 +189,7 @@ class Trainer:
         elif command in (Command.LR_UP, Command.LR_DOWN):
             s.set_learning_rate(lr_step(s.learning_rate, command is Command.LR_UP))
         elif command in (Command.FASTER, Command.SLOWER):
-            i = PACES.index(self.pace) + (1 if command is Command.FASTER else -1)
-            self.pace = PACES[min(max(i, 0), len(PACES) - 1)]
+            self.pace = pace_step(self.pace, command is Command.FASTER)
             self.ups = 0.0
         if not self.training:
             self.ups = 0.0

@@ -10,7 +10,7 @@ class NotesPane(VerticalScroll):
     """Scrollable notes for the current scenario (focus it to scroll with keys)."""
 
     DEFAULT_CSS = """
-    NotesPane { height: 9; border: round $secondary; padding: 0 1; }
+    NotesPane { height: 1fr; border: round $secondary; padding: 0 1; }
     NotesPane:focus { border: round $accent; }
     NotesPane Markdown { margin: 0; padding: 0; }
     """
@@ -19,6 +19,7 @@ class NotesPane(VerticalScroll):
         yield Markdown("")
 
     def show(self, scenario: Scenario) -> None:
-        self.border_title = f"Notes: {', '.join(scenario.sections)}  (e hides)"
+        self.border_title = f"Notes {', '.join(scenario.sections)}"
+        self.border_subtitle = "e hides"
         self.query_one(Markdown).update(scenario.notes or "*This scenario has no notes.*")
         self.scroll_home(animate=False)

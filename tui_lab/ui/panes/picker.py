@@ -18,12 +18,12 @@ class ModelPicker(Vertical):
     """
 
     DEFAULT_CSS = """
-    ModelPicker { width: 26; border: round $secondary; padding: 0; }
+    ModelPicker { height: auto; max-height: 12; border: round $secondary; padding: 0; }
     ModelPicker:focus-within { border: round $accent; }
     ModelPicker Label { color: $text-muted; padding: 0 1; }
     ModelPicker OptionList, ModelPicker OptionList:focus {
         border: none; height: auto; max-height: 8; padding: 0; }
-    ModelPicker #scenarios { height: 1fr; max-height: 100%; }
+    ModelPicker #scenarios { height: auto; max-height: 6; }
     """
 
     @dataclass
