@@ -45,8 +45,8 @@ def updates_per_second(H: int, numba_updates: int, numpy_updates: int) -> tuple[
     return best_numba, numpy_rate
 
 
-def time_to_learn(seeds: int, limit_s: float) -> list[tuple[int, str, int, int, float]]:
-    """Per seed: (seed, state, updates, restarts, training seconds to the end)."""
+def time_to_learn(seeds: int, limit_s: float) -> list[tuple]:
+    """Per seed: (seed, state, updates, restarts, training seconds, automaton)."""
     scenario = resolve_scenario("adder")
     AdderSession.warmup()
     rows = []
@@ -55,7 +55,8 @@ def time_to_learn(seeds: int, limit_s: float) -> list[tuple[int, str, int, int, 
         t0 = time.perf_counter()
         while not s.done and time.perf_counter() - t0 < limit_s:
             s.train(500)
-        rows.append((seed, s.status.value, s.updates, s.restarts, time.perf_counter() - t0))
+        secs = time.perf_counter() - t0
+        rows.append((seed, s.status.value, s.updates, s.restarts, secs, s.extract_automaton()))
     return rows
 
 
@@ -76,14 +77,19 @@ def main() -> None:
     rows = time_to_learn(args.seeds, 5.0)
     print(f"\nTime to learn, default scenario 'adder', {args.seeds} seeds "
           "(training time, restarts included; kernels compiled beforehand)")
-    print(f"{'seed':>4}  {'state':<12} {'updates':>9}  {'restarts':>8}  {'ms':>8}")
-    for seed, state, updates, restarts, secs in rows:
-        print(f"{seed:>4}  {state:<12} {updates:>9,}  {restarts:>8}  {secs * 1e3:>8.1f}")
+    print(f"{'seed':>4}  {'state':<12} {'updates':>9}  {'restarts':>8}  {'ms':>8}  "
+          "patterns  states  agreement")
+    for seed, state, updates, restarts, secs, au in rows:
+        print(f"{seed:>4}  {state:<12} {updates:>9,}  {restarts:>8}  {secs * 1e3:>8.1f}  "
+              f"{au.n_patterns:>8}  {au.n_states:>6}  {au.agreement:>9.0%}")
     learned = [r for r in rows if r[1] == Status.LEARNED.value]
     within = sum(1 for r in learned if r[4] <= limit)
     med = statistics.median(r[4] for r in rows) * 1e3
     print(f"median time to 100 % held-out: {med:.1f} ms (target <= 20 ms)")
     print(f"seeds learned within {limit:g} s: {within} of {len(rows)} (target >= 19)")
+    automatons = sum(1 for r in learned if r[5].n_states == 4 and r[5].agreement >= 0.95)
+    print(f"learned nets read as the 4-state automaton with >= 95 % agreement: "
+          f"{automatons} of {len(learned)}")
 
 
 if __name__ == "__main__":

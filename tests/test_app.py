@@ -157,3 +157,15 @@ async def test_opening_a_bad_file_shows_an_error_and_keeps_the_scenario(tmp_path
         await pilot.pause()
         assert app.scenario.name == "mine"
         assert "mine" in [s.name for s in app.scenarios]
+
+
+def test_snapshot_80x24_stepper_after_learning(snap_compare):
+    report = _trained_report()
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+
+    async def show(pilot):
+        app.show_report(report)
+        await pilot.press("2", "right", "right", "right")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=show)

@@ -70,8 +70,8 @@ class AutomatonPane(VerticalScroll):
     """
 
     def compose(self):
-        yield Static(automaton_text(None), id="automaton")
+        yield Static(automaton_text(None), id="automaton-text")
 
     def show(self, snapshot: Snapshot) -> None:
-        self.query_one("#automaton", Static).update(
+        self.query_one("#automaton-text", Static).update(
             automaton_text(snapshot.extra.get("automaton")))

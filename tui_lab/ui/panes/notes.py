@@ -10,7 +10,8 @@ class NotesPane(VerticalScroll):
     """Scrollable notes for the current scenario (focus it to scroll with keys)."""
 
     DEFAULT_CSS = """
-    NotesPane { height: 1fr; border: round $secondary; padding: 0 1; }
+    NotesPane { height: 1fr; border: round $secondary; padding: 0 1;
+        scrollbar-size-vertical: 1; }
     NotesPane:focus { border: round $accent; }
     NotesPane Markdown { margin: 0; padding: 0; }
     """
