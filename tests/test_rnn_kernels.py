@@ -168,3 +168,24 @@ def test_kernels_run_with_bounds_checking():
     import numba
 
     assert numba.config.BOUNDSCHECK == 1
+
+
+def test_masked_targets_match_twin_and_fd():
+    """Targets below 0 mean 'no target here' (the delay task's answer-once steps)."""
+    rng = np.random.default_rng(11)
+    X = rng.integers(0, 2, (4, 7, 3)).astype(float)
+    Y = np.full((4, 7), -1.0)
+    Y[:, -1] = rng.integers(0, 2, 4)
+    net = LogisticRNN(4, rng, n_in=3, init_scale=1.5)
+    loss, grad = net.loss_grad(X, Y)
+    loss_np, grad_np = rnn_np.loss_grad(net.theta, 4, X, Y)
+    assert loss == pytest.approx(loss_np, rel=1e-12)
+    np.testing.assert_allclose(grad, grad_np, rtol=1e-10, atol=1e-13)
+    theta, vel = net.theta.copy(), net.velocity.copy()
+    idx = rng.integers(0, 4, 10)
+    losses = net.train_chunk(X, Y, idx, 2, 0.2, 0.5, 0.0)
+    np.testing.assert_allclose(losses, rnn_np.train(theta, vel, 4, X, Y, idx, 2, 0.2, 0.5, 0.0),
+                               rtol=1e-10)
+    ce, right = net.score(X, Y)
+    _, o = rnn_np.forward(net.theta, 4, X)
+    assert right == pytest.approx(((o[:, -1] > 0) == (Y[:, -1] > 0.5)).mean())

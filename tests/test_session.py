@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tui_lab.scenario import resolve_scenario
-from tui_lab.sim.adder import ACCURACY, LOSS, AdderSession
+from tui_lab.sim.adder import AdderSession
+from tui_lab.sim.supervised import ACCURACY
 from tui_lab.sim.session import History, Status, open_session
 
 
@@ -90,10 +91,10 @@ def test_snapshot_is_immutable_and_complete(adder):
     s.train(1500)
     snap = s.snapshot()
     assert snap.updates == 1500 and snap.seed == adder.training.seed
-    assert list(snap.history) == [LOSS, ACCURACY]
+    assert list(snap.history) == [AdderSession.loss_label, ACCURACY]
     assert len(snap.history_x) == 3 and snap.history_x[-1] == 1500
     with pytest.raises(ValueError):
-        snap.history[LOSS][0] = 1.0
+        snap.history[ACCURACY][0] = 1.0
     with pytest.raises(ValueError):
         snap.params["U"][0, 0] = 1.0
     with pytest.raises(TypeError):

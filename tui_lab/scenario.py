@@ -22,7 +22,8 @@ from tui_lab.specs import MODEL_SPECS, TASK_SPECS, TrainingSpec
 
 MAX_FILE_BYTES = 1 << 20
 DEFAULT_SCENARIO = "adder"
-COMPATIBLE_TASKS = {"rnn": ("binary_addition",), "ffn": ("binary_addition",)}
+COMPATIBLE_TASKS = {"rnn": ("binary_addition", "delay"), "lstm": ("delay",),
+                    "ffn": ("binary_addition",)}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SECTION_RE = re.compile(r"^7[a-e]-\d\d$")
 
@@ -190,6 +191,10 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
     training = _build(TrainingSpec, data.get("training", {}), source, "training.")
     for key, message in getattr(model, "check_task", lambda t: [])(task):
         raise ScenarioError(source, key, message)
+    offered = getattr(model, "OPTIMIZERS", ("sgd",))
+    if training.optimizer not in offered:
+        raise ScenarioError(source, "training.optimizer", f"a {model_kind!r} model offers "
+                            f"{', '.join(map(repr, offered))}; got {training.optimizer!r}")
     return Scenario(name, title, tuple(sections), notes, model_kind, model,
                     task_kind, task, training, source)
 

@@ -70,6 +70,34 @@ class FeedForwardSpec:
 
 
 @dataclass(frozen=True)
+class LSTMSpec:
+    """Long short-term memory cells (7e-02, 7e-03) with an output layer."""
+
+    LABEL: ClassVar[str] = "LSTM (7d, 7e)"
+    OPTIMIZERS: ClassVar[tuple] = ("sgd", "adam")
+
+    hidden: int = spec(8, doc="memory cells", min=1, max=1024)
+    forget_bias: float = spec(
+        1.0, doc="initial bias of the keep (forget) gates", min=-20.0, max=20.0)
+    init_scale: float = spec(
+        0.0, doc="half-width of the uniform initial weights (0 = 1/sqrt(hidden))",
+        min=0.0, max=100.0)
+    output: str = spec("logistic", doc="output units",
+                       choices=("linear", "logistic", "softmax"))
+
+
+@dataclass(frozen=True)
+class DelaySpec:
+    """Output a marked bit `delay` steps later, past distractors (7d-03, 7e)."""
+
+    delay: int = spec(50, doc="steps between the marked value and its recall",
+                      min=1, max=2000)
+    prefix: int = spec(5, doc="early steps where the marked value can be", min=1, max=200)
+    train_sequences: int = spec(4000, doc="training sequences", min=10, max=200_000)
+    heldout: int = spec(500, doc="held-out sequences", min=10, max=100_000)
+
+
+@dataclass(frozen=True)
 class BinaryAdditionSpec:
     """Adding two binary numbers one column at a time (7c-02 .. 7c-06)."""
 
@@ -86,7 +114,8 @@ class BinaryAdditionSpec:
 class TrainingSpec:
     """How a scenario trains."""
 
-    optimizer: str = spec("sgd", doc="optimiser", choices=("sgd",))
+    optimizer: str = spec("sgd", doc="optimiser (adam for models that offer it)",
+                          choices=("sgd", "adam"))
     learning_rate: float = spec(0.05, doc="step size", min=1e-9, max=1e3)
     momentum: float = spec(0.5, doc="momentum (0 = plain SGD)", min=0.0, max=0.999)
     clip: float = spec(
@@ -103,13 +132,15 @@ class TrainingSpec:
     restart_when_stuck: bool = spec(
         True, doc="restart from a new seed when stuck (restarts are counted)")
     max_restarts: int = spec(50, doc="restarts allowed", min=0, max=10_000)
+    target_accuracy: float = spec(
+        1.0, doc="held-out accuracy at which a run counts as learned", min=0.0, max=1.0)
     pace: int = spec(
         1000, doc="updates per second the app trains at to start with (0 = full speed)",
         min=0, max=10_000_000)
 
 
-MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "ffn": FeedForwardSpec}
+MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
-TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec}
+TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec}
 """Task kinds a scenario may name in `task.kind`."""

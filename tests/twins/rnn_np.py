@@ -40,10 +40,11 @@ def loss_grad(theta, H, X, Y, learn_h0=True):
     P = unpack(theta, H, X.shape[2])
     N, T, _ = X.shape
     hs, o = forward(theta, H, X)
-    loss = (np.logaddexp(0.0, o) - Y * o).sum() / N
+    has = Y >= 0  # targets below 0 are "no target here"
+    loss = ((np.logaddexp(0.0, o) - Y * o) * has).sum() / N
     grad = np.zeros_like(theta)
     g = unpack(grad, H, X.shape[2])
-    do = (sigmoid(o) - Y) / N  # (N, T)
+    do = (sigmoid(o) - Y) * has / N  # (N, T)
     dh = np.zeros((N, H))
     for t in reversed(range(T)):
         g["c"][0] += do[:, t].sum()
@@ -68,7 +69,7 @@ def train(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0=True):
     for u in range(n):
         sel = idx[u * batch:(u + 1) * batch]
         loss, grad = loss_grad(theta, H, X[sel], Y[sel], learn_h0)
-        losses[u] = loss / T
+        losses[u] = loss * batch / max((Y[sel] >= 0).sum(), 1)
         norm = np.sqrt((grad ** 2).sum())
         if clip > 0 and norm > clip:
             grad *= clip / norm

@@ -100,6 +100,12 @@ class LogisticRNN:
         ce, right = k.score(self.theta, self.H, X, Y)
         return float(ce), float(right)
 
+    def state_grads(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """d loss / d h[t], (T, H), for one sequence x (T, I), y (T,)."""
+        out = np.empty((len(x), self.H))
+        k.state_grads(self.theta, self.H, x, y, out)
+        return out
+
     @classmethod
     def from_params(cls, params: dict) -> "LogisticRNN":
         """A net with the given W (H, I), U, b, v, c, h0 (for example a snapshot's)."""

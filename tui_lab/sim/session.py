@@ -159,6 +159,8 @@ class Session(ABC):
 SESSIONS: dict[tuple[str, str], str] = {
     ("rnn", "binary_addition"): "tui_lab.sim.adder:AdderSession",
     ("ffn", "binary_addition"): "tui_lab.sim.adder:FeedForwardAdderSession",
+    ("lstm", "delay"): "tui_lab.sim.delay:DelaySession",
+    ("rnn", "delay"): "tui_lab.sim.delay:DelaySession",
 }
 """(model kind, task kind) -> "module:class" of its Session; imported on demand."""
 

@@ -19,7 +19,8 @@ k+2 ("the target at each step is the sum bit of two steps earlier"). The task
 module lays out that time axis; the kernels index by column.
 
 The objective is the cross-entropy of the output bit, summed over the columns
-of a sequence and averaged over the batch. Backpropagation through time sums
+of a sequence and averaged over the batch; a target below 0 means "no target
+at this step" (the delay task asks for an answer at one step only). Backpropagation through time sums
 each tied weight's gradient over the steps (7b-03/04) and, when asked, carries
 the gradient on to h0 (7b-05).
 
@@ -81,27 +82,33 @@ def forward_seq(theta, H, x, hs, o):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def backward_seq(theta, H, x, y, hs, o, scale, grad, dh, da):
+def backward_seq(theta, H, x, y, hs, o, scale, grad, dh, da, dh_trace):
     """Backpropagation through time for one sequence after `forward_seq`.
 
     Adds `scale` times the gradient of the summed cross-entropy into grad (n,),
-    including the part for h0. dh, da (H,) are work buffers. Returns the summed
+    including the part for h0. dh, da (H,) are work buffers. When dh_trace has T
+    rows it receives d objective / d h[t] for every step. Returns the summed
     cross-entropy of the sequence (nats).
     """
     T, I = x.shape
     oW, oU, ob, ov, oc, oh, _ = offsets(H, I)
+    record = dh_trace.shape[0] == T
     loss = 0.0
     dh[:] = 0.0  # d objective / d h[t], arriving from step t+1
     for t in range(T - 1, -1, -1):
         ot = o[t]
-        e = math.exp(-abs(ot))  # shared by the sigmoid and the softplus
-        p = 1.0 / (1.0 + e) if ot >= 0.0 else e / (1.0 + e)
-        loss += max(ot, 0.0) + math.log1p(e) - y[t] * ot  # softplus(o) - y o
-        g = (p - y[t]) * scale  # d objective / d logit
+        g = 0.0
+        if y[t] >= 0.0:
+            e = math.exp(-abs(ot))  # shared by the sigmoid and the softplus
+            p = 1.0 / (1.0 + e) if ot >= 0.0 else e / (1.0 + e)
+            loss += max(ot, 0.0) + math.log1p(e) - y[t] * ot  # softplus(o) - y o
+            g = (p - y[t]) * scale  # d objective / d logit
         grad[oc] += g
         for j in range(H):
             grad[ov + j] += g * hs[t, j]
             dh[j] += g * theta[ov + j]
+            if record:
+                dh_trace[t, j] = dh[j]
             da[j] = dh[j] * hs[t, j] * (1.0 - hs[t, j])
         for j in range(H):
             grad[ob + j] += da[j]
@@ -132,11 +139,12 @@ def loss_grad(theta, H, X, Y, learn_h0, grad):
     o = np.empty(T)
     dh = np.empty(H)
     da = np.empty(H)
+    none = np.empty((0, H))
     grad[:] = 0.0
     total = 0.0
     for s in range(N):
         forward_seq(theta, H, X[s], hs, o)
-        total += backward_seq(theta, H, X[s], Y[s], hs, o, 1.0 / N, grad, dh, da)
+        total += backward_seq(theta, H, X[s], Y[s], hs, o, 1.0 / N, grad, dh, da, none)
     if not learn_h0:
         _, _, _, _, _, oh, end = offsets(H, I)
         grad[oh:end] = 0.0
@@ -148,7 +156,7 @@ def train_chunk(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0, l
     """Run len(losses) SGD-with-momentum updates in place on theta and vel.
 
     Update u trains on sequences idx[u*batch : (u+1)*batch] of X (N, T, I), Y (N, T).
-    losses[u] receives the mean cross-entropy per bit before update u. The
+    losses[u] receives the mean cross-entropy per target before update u. The
     gradient is clipped to norm `clip` when clip > 0. Stops early when the loss
     or the gradient is not finite; returns the number of updates done.
     """
@@ -159,17 +167,22 @@ def train_chunk(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0, l
     o = np.empty(T)
     dh = np.empty(H)
     da = np.empty(H)
+    none = np.empty((0, H))
     grad = np.empty(n)
     for u in range(losses.shape[0]):
         grad[:] = 0.0
         total = 0.0
+        targets = 0
         for bi in range(batch):
             s = idx[u * batch + bi]
             forward_seq(theta, H, X[s], hs, o)
-            total += backward_seq(theta, H, X[s], Y[s], hs, o, 1.0 / batch, grad, dh, da)
+            total += backward_seq(theta, H, X[s], Y[s], hs, o, 1.0 / batch, grad, dh, da,
+                                  none)
+            for t in range(T):
+                targets += Y[s, t] >= 0.0
         if not learn_h0:
             grad[oh:end] = 0.0
-        losses[u] = total / (batch * T)
+        losses[u] = total / max(targets, 1)
         norm2 = 0.0
         for i in range(n):
             norm2 += grad[i] * grad[i]
@@ -194,22 +207,36 @@ def predict(theta, H, X, logits, hidden):
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def score(theta, H, X, Y):
-    """Mean cross-entropy per bit and the fraction of sequences with every bit right.
-
-    X (N, T, I), Y (N, T) with 0/1 targets; an output bit is 1 when its logit > 0.
-    """
+    """Mean cross-entropy per target and the fraction of sequences with every target
+    right. X (N, T, I), Y (N, T) with 0/1 targets (below 0: none); an output bit is 1
+    when its logit > 0."""
     N, T, I = X.shape
     hs = np.empty((T, H))
     o = np.empty(T)
     ce = 0.0
     right = 0
+    targets = 0
     for s in range(N):
         forward_seq(theta, H, X[s], hs, o)
         ok = True
         for t in range(T):
+            if Y[s, t] < 0.0:
+                continue
             ot = o[t]
+            targets += 1
             ce += max(ot, 0.0) + math.log1p(math.exp(-abs(ot))) - Y[s, t] * ot
             if (ot > 0.0) != (Y[s, t] > 0.5):
                 ok = False
         right += ok
-    return ce / (N * T), right / N
+    return ce / max(targets, 1), right / N
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def state_grads(theta, H, x, y, dh_trace):
+    """d objective / d h[t] (T, H) for one sequence x (T, I), y (T,); returns the loss."""
+    T = x.shape[0]
+    hs = np.empty((T, H))
+    o = np.empty(T)
+    forward_seq(theta, H, x, hs, o)
+    grad = np.zeros(theta.shape[0])
+    return backward_seq(theta, H, x, y, hs, o, 1.0, grad, np.empty(H), np.empty(H), dh_trace)
