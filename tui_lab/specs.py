@@ -87,6 +87,37 @@ class LSTMSpec:
 
 
 @dataclass(frozen=True)
+class MemoryCellSpec:
+    """One memory cell whose input and gates are given per step (7e-03, 7e-04)."""
+
+    LABEL: ClassVar[str] = "Memory cell (7e-04)"
+
+    inputs: tuple[float, ...] = spec(
+        required=True, doc="value arriving from the rest of the net, per step",
+        min=-1e6, max=1e6)
+    keep: tuple[float, ...] = spec(required=True, doc="keep (forget) gate per step",
+                                   min=0.0, max=1.0)
+    write: tuple[float, ...] = spec(required=True, doc="write (input) gate per step",
+                                    min=0.0, max=1.0)
+    read: tuple[float, ...] = spec(required=True, doc="read (output) gate per step",
+                                   min=0.0, max=1.0)
+
+    def check_task(self, task: Any) -> list[tuple[str, str]]:
+        T = len(self.inputs)
+        problems = [] if T else [("model.inputs", "expected at least one step")]
+        for name in ("keep", "write", "read"):
+            if len(getattr(self, name)) != T:
+                problems.append((f"model.{name}", f"expected {T} values, one per step "
+                                 f"(as many as model.inputs), got {len(getattr(self, name))}"))
+        return problems
+
+
+@dataclass(frozen=True)
+class GivenSpec:
+    """No task: the model's values are given and the student steps through them."""
+
+
+@dataclass(frozen=True)
 class DelaySpec:
     """Output a marked bit `delay` steps later, past distractors (7d-03, 7e)."""
 
@@ -139,8 +170,10 @@ class TrainingSpec:
         min=0, max=10_000_000)
 
 
-MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec}
+MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec,
+                                "memory_cell": MemoryCellSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
-TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec}
+TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec,
+                               "given": GivenSpec}
 """Task kinds a scenario may name in `task.kind`."""

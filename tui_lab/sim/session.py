@@ -29,6 +29,7 @@ class Status(str, Enum):
     STUCK = "stuck"
     DIVERGED = "diverged"
     BUDGET = "budget spent"
+    GIVEN = "given weights"  # nothing to train: a hand-set model to step through
 
 
 def frozen_array(a: np.ndarray) -> np.ndarray:
@@ -161,6 +162,7 @@ SESSIONS: dict[tuple[str, str], str] = {
     ("ffn", "binary_addition"): "tui_lab.sim.adder:FeedForwardAdderSession",
     ("lstm", "delay"): "tui_lab.sim.delay:DelaySession",
     ("rnn", "delay"): "tui_lab.sim.delay:DelaySession",
+    ("memory_cell", "given"): "tui_lab.sim.memory_cell:MemoryCellSession",
 }
 """(model kind, task kind) -> "module:class" of its Session; imported on demand."""
 

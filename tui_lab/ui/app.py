@@ -15,6 +15,9 @@ from tui_lab.scenario import (Scenario, ScenarioError, builtin_scenario_paths,
                               load_scenario, resolve_scenario)
 from tui_lab.ui.messages import ReportReady
 from tui_lab.ui.panes.automaton import AutomatonPane
+from tui_lab.ui.panes.cell import CellGrid, CellPane
+from tui_lab.ui.panes.gates import GatesPane
+from tui_lab.ui.panes.lag import LagPane
 from tui_lab.ui.panes.chart import LossChart
 from tui_lab.ui.panes.help import HelpScreen
 from tui_lab.ui.panes.notes import NotesPane
@@ -22,12 +25,18 @@ from tui_lab.ui.panes.open_file import OpenScenario
 from tui_lab.ui.panes.picker import ModelPicker
 from tui_lab.ui.panes.status import StatusLine
 from tui_lab.ui.panes.stepper import StepperPane
-from tui_lab.ui.trainer import Command, Phase, Report, Trainer
+from tui_lab.ui.trainer import Command, Edit, LagScale, Phase, Report, Trainer
 
 _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
 _VIEW = Binding.Group("view", compact=True)
-VIEWS = ("chart", "stepper", "automaton")
+VIEWS = ("chart", "stepper", "automaton", "gates", "lag", "cell")
+VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab order
+    ("rnn", "binary_addition"): ("chart", "stepper", "automaton"),
+    ("lstm", "delay"): ("chart", "gates", "lag"),
+    ("rnn", "delay"): ("chart", "gates", "lag"),
+    ("memory_cell", "given"): ("cell",),
+}
 _TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
                      "faster", "slower"}
 
@@ -57,6 +66,12 @@ class LabApp(App):
                 tooltip="view: step the adder through a sum, bit by bit (7c-04)"),
         Binding("3", "view('automaton')", "Automaton", id="view_automaton", group=_VIEW,
                 tooltip="view: the automaton the hidden units learned (7c-06)"),
+        Binding("4", "view('gates')", "Gates", id="view_gates", group=_VIEW,
+                tooltip="view: LSTM keep / write / read gates and cells over time (7e)"),
+        Binding("5", "view('lag')", "Lag", id="view_lag", group=_VIEW,
+                tooltip="view: gradient against time lag, vanishing or exploding (7d-03)"),
+        Binding("6", "view('cell')", "Cell", id="view_cell", group=_VIEW,
+                tooltip="view: one memory cell by hand, the 1.7 example (7e-04)"),
         Binding("o", "open", "Open", id="open", show=False,
                 tooltip="open a scenario file by its path"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
@@ -64,6 +79,9 @@ class LabApp(App):
                 tooltip="every key, explained"),
         Binding("q", "quit", "Quit", id="quit", tooltip="quit (training stops at once)"),
     ]
+
+    VIEW_PANES = {"chart": LossChart, "stepper": StepperPane, "automaton": AutomatonPane,
+                  "gates": GatesPane, "lag": LagPane, "cell": CellPane}
 
     def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
                  autostart: bool = True) -> None:
@@ -75,6 +93,7 @@ class LabApp(App):
         self.autostart = autostart
         self.trainer: Trainer | None = None
         self.report = Report(Phase.COMPILING, None)
+        self.views: tuple[str, ...] = VIEWS
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≋")
@@ -90,6 +109,12 @@ class LabApp(App):
                         yield StepperPane()
                     with TabPane("3 Automaton", id="automaton"):
                         yield AutomatonPane()
+                    with TabPane("4 Gates", id="gates"):
+                        yield GatesPane()
+                    with TabPane("5 Lag", id="lag"):
+                        yield LagPane()
+                    with TabPane("6 Cell", id="cell"):
+                        yield CellPane()
                 yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -112,6 +137,14 @@ class LabApp(App):
     # -------------------------------------------------------------- routing
     def _load(self, scenario: Scenario) -> None:
         self.scenario = scenario
+        self.views = VIEWS_FOR.get((scenario.model_kind, scenario.task_kind), ("chart",))
+        tabs = self.query_one(TabbedContent)
+        for view in VIEWS:
+            (tabs.show_tab if view in self.views else tabs.hide_tab)(view)
+        tabs.active = self.views[0]
+        if self.views[0] != "chart":  # a model with nothing to train: go to its view
+            self.call_after_refresh(self.action_view, self.views[0])
+        self.refresh_bindings()
         self.query_one(NotesPane).show(scenario)
         self.query_one(LossChart).border_title = f"{scenario.name}: training"
         self.show_report(Report(Phase.COMPILING, None))
@@ -139,8 +172,10 @@ class LabApp(App):
         self.query_one(StatusLine).show(report)
         if report.snapshot is not None:
             self.query_one(LossChart).show(report.snapshot)
-            self.query_one(StepperPane).show(report.snapshot)
-            self.query_one(AutomatonPane).show(report.snapshot)
+            for view in self.views:
+                pane = self.VIEW_PANES.get(view)
+                if pane is not None:
+                    self.query_one(pane).show(report.snapshot)
         if report.note:
             self.notify(report.note, timeout=4)
         if changed:
@@ -158,6 +193,8 @@ class LabApp(App):
 
     # -------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "view":
+            return parameters[0] in getattr(self, "views", VIEWS)
         if action not in _TRAINING_ACTIONS:
             return True
         if self.report.snapshot is None:  # compiling: keys shown, dimmed
@@ -217,11 +254,17 @@ class LabApp(App):
         self.notify(f"loaded {scenario.name} from {scenario.source}", timeout=3)
 
     def action_view(self, view: str) -> None:
+        if view not in self.views:
+            return
         self.query_one(TabbedContent).active = view
-        if view == "stepper":
-            self.query_one(StepperPane).focus_grid()
-        elif view == "automaton":
-            self.query_one(AutomatonPane).focus()
+        pane = self.query_one(self.VIEW_PANES[view])
+        getattr(pane, "focus_grid", pane.focus)()
+
+    def on_cell_grid_edit_requested(self, message: CellGrid.EditRequested) -> None:
+        self._send(Edit(message.row, message.step, message.delta))
+
+    def on_lag_pane_scale_requested(self, message: LagPane.ScaleRequested) -> None:
+        self._send(LagScale(message.up))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))

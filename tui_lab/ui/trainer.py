@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Callable
 
 from tui_lab.scenario import Scenario
-from tui_lab.sim.session import Session, Snapshot, session_class
+from tui_lab.sim.session import Session, Snapshot, Status, session_class
 
 CHUNK_SECONDS = 0.02
 PUBLISH_SECONDS = 0.1
@@ -43,6 +43,22 @@ class Command(str, Enum):
     LR_DOWN = "lr_down"
     FASTER = "faster"
     SLOWER = "slower"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Change one given value of a hand-set model (the memory cell's gates)."""
+
+    row: str
+    step: int
+    delta: float
+
+
+@dataclass(frozen=True)
+class LagScale:
+    """Grow or shrink the recurrent weights of the gradient-vs-lag probe."""
+
+    up: bool
 
 
 PACES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, None)
@@ -107,7 +123,7 @@ class Trainer:
         self.pace: int | None = scenario.training.pace or None  # 0 means full speed
         self._note = ""
 
-    def send(self, command: Command) -> None:
+    def send(self, command: "Command | Edit | LagScale") -> None:
         """Queue a command; the loop applies it before its next chunk."""
         self.commands.put(command)
 
@@ -170,18 +186,21 @@ class Trainer:
             rate = done / dt
             self.ups = rate if self.ups == 0 else 0.7 * self.ups + 0.3 * rate
 
-    def _apply(self, command: Command) -> None:
+    def _apply(self, command: "Command | Edit | LagScale") -> None:
         s = self.session
         note = ""
-        if command is Command.TOGGLE:
+        if isinstance(command, Edit):
+            s.edit(command.row, command.step, command.delta)
+        elif isinstance(command, LagScale):
+            s.set_lag_scale(command.up)
+        elif command in (Command.TOGGLE, Command.STEP):
             if s.done:
-                note = f"This run has stopped ({s.status.value}): press r to reset or n for a new seed."
-            self.training = not self.training and not s.done
-        elif command is Command.STEP:
-            self.training = False
-            if s.done:
-                note = f"This run has stopped ({s.status.value}): press r to reset."
-            else:
+                note = (f"Nothing to train: {s.message}." if s.status is Status.GIVEN else
+                        f"This run has stopped ({s.status.value}): press r to reset "
+                        "or n for a new seed.")
+            self.training = (command is Command.TOGGLE and not self.training
+                             and not s.done)
+            if command is Command.STEP and not s.done:
                 s.train(1)
         elif command in (Command.RESET, Command.NEW_SEED):
             self.training = False

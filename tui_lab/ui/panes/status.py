@@ -22,6 +22,9 @@ def status_text(report: Report) -> str:
         return (f"[b reverse] {report.state.upper()} [/] the kernels, once;\n"
                 "later starts load them from the cache")
     m = s.metrics
+    if s.status.value == "given weights":  # a hand-set model: nothing trains
+        figures = "  ".join(f"{k} {_num(v, '.4g')}" for k, v in m.items())
+        return f"[b reverse] {report.state.upper()} [/] {figures}\n{s.message}"
     pace = "max" if report.pace is None else _rate(report.pace)
     line1 = (f"[b reverse] {report.state.upper()} [/] {s.updates:,} upd "
              f"{_rate(report.updates_per_second)}/s (pace {pace})  "

@@ -16,17 +16,9 @@ from textual.widgets import Input, Label, Static
 from tui_lab.sim import automaton as A
 from tui_lab.sim.session import Snapshot
 from tui_lab.sim.stepper import Trace, parse_number, trace
+from tui_lab.ui.panes.gridtext import shade, window
 
 LABEL_W, CELL_W = 9, 4
-SHADES = " ░▒▓█"
-
-
-def shade(x: float) -> str:
-    """A block character for an activity in [0, 1] (blank for NaN)."""
-    if math.isnan(x):
-        return " "
-    return SHADES[min(int(x * len(SHADES)), len(SHADES) - 1)]
-
 
 def _cell(x: float) -> str:
     """Shade plus two digits of an activity: '▓87', '█1.' for 1.0, '   ' for none."""
@@ -134,9 +126,7 @@ class StepperGrid(Static, can_focus=True):
         if tr is None:
             self.update("no net yet")
             return
-        n = self.visible_columns()
-        self.first = min(max(self.first, self.cursor - n + 1), self.cursor)
-        cols = range(self.first, min(self.first + n, tr.T))
+        self.first, cols = window(self.first, self.cursor, self.visible_columns(), tr.T)
         text = Text()
         rows = grid_rows(tr)
         for r, (label, cells) in enumerate(rows):
