@@ -4,6 +4,8 @@
     tui-lab run SCENARIO [--updates N] [--seed S] [--json]
     tui-lab list                       the shipped scenarios
     tui-lab check FILE...              validate scenario files
+    tui-lab inspect-lstm WEIGHTS.npz INPUT.npy|csv [--output KIND] [--json]
+                                       open your own PyTorch LSTM in the gate viewer
 
 SCENARIO is a path to a TOML file or the name of a shipped scenario. Bad input
 prints one line naming the file and key, and exits with status 2.
@@ -19,7 +21,7 @@ from tui_lab.scenario import (DEFAULT_SCENARIO, Scenario, ScenarioError,
 from tui_lab.specs import MAX_UPDATES
 
 EXIT_BAD_INPUT = 2
-COMMANDS = ("run", "list", "check")
+COMMANDS = ("run", "list", "check", "inspect-lstm")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +63,59 @@ def _run_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _inspect_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tui-lab inspect-lstm", description="Open a PyTorch nn.LSTM's weights "
+                "(an .npz of weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 and "
+                "optionally out_weight, out_bias) on an input sequence in the gate viewer.")
+    p.add_argument("weights", help=".npz file of nn.LSTM arrays (np.savez of state_dict "
+                   "tensors as numpy)")
+    p.add_argument("inputs", help="input sequence: .npy or .csv of shape (T, I)")
+    p.add_argument("--output", choices=("linear", "logistic", "softmax"), default="linear",
+                   help="output units when out_weight is given (default: linear)")
+    p.add_argument("--json", action="store_true", help="print a summary, do not open the app")
+    return p
+
+
+def inspect_scenario(weights: str, inputs: str, output: str = "linear") -> Scenario:
+    """A scenario, built in code, that opens the given files in the gate viewer."""
+    from pathlib import Path
+
+    from tui_lab.specs import GivenSpec, LSTMFileSpec, TrainingSpec
+
+    w, x = str(Path(weights).resolve()), str(Path(inputs).resolve())
+    return Scenario(
+        name="inspect-lstm", title=f"Your LSTM: {Path(weights).name} on {Path(inputs).name}",
+        sections=("7e-03",), notes=INSPECT_NOTES, model_kind="lstm_file",
+        model=LSTMFileSpec(weights=w, inputs=x, output=output), task_kind="given",
+        task=GivenSpec(), training=TrainingSpec(), source="<command line>")
+
+
+INSPECT_NOTES = """
+## Your own LSTM (7e-03)
+
+The gate viewer shows your net's **keep** gates (PyTorch's forget gates),
+**write** gates (input gates) and **read** gates (output gates), and its cell
+values, for every cell and every step of your input sequence. A cell whose
+keep gate stays near 1 is holding something; a write gate that fires marks
+where it was stored; a read gate that opens marks where it is used.
+"""
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from tui_lab.sim.inspect import InspectSession
+
+    scenario = inspect_scenario(args.weights, args.inputs, args.output)
+    session = InspectSession(scenario)  # reads and checks both files now
+    if args.json:
+        print(json.dumps({"final": True, **session.summary()}))
+        return 0
+    from tui_lab.ui.app import LabApp
+
+    app = LabApp(scenario)
+    app.run()
+    return app.return_code or 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
@@ -75,9 +130,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(p.parse_args(argv[1:]).files)
         if argv and argv[0] == "run":
             return cmd_run(_run_parser().parse_args(argv[1:]))
+        if argv and argv[0] == "inspect-lstm":
+            return cmd_inspect(_inspect_parser().parse_args(argv[1:]))
         args = _app_parser().parse_args(argv)
         return cmd_app(args.scenario, mouse=not args.no_mouse)
-    except ScenarioError as exc:
+    except (ScenarioError, ValueError) as exc:  # WeightsError is a ValueError
         print(f"tui-lab: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SystemExit as exc:  # argparse: usage errors exit 2 with their message

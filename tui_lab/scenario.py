@@ -23,7 +23,8 @@ from tui_lab.specs import MODEL_SPECS, TASK_SPECS, TrainingSpec
 MAX_FILE_BYTES = 1 << 20
 DEFAULT_SCENARIO = "adder"
 COMPATIBLE_TASKS = {"rnn": ("binary_addition", "delay"), "lstm": ("delay",),
-                    "ffn": ("binary_addition",), "memory_cell": ("given",)}
+                    "ffn": ("binary_addition",), "memory_cell": ("given",),
+                    "lstm_file": ("given",)}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SECTION_RE = re.compile(r"^7[a-e]-\d\d$")
 

@@ -113,6 +113,18 @@ class MemoryCellSpec:
 
 
 @dataclass(frozen=True)
+class LSTMFileSpec:
+    """Your own trained LSTM: PyTorch nn.LSTM weights and an input sequence."""
+
+    LABEL: ClassVar[str] = "LSTM from a file"
+
+    weights: str = spec(required=True, doc=".npz of nn.LSTM arrays (weight_ih_l0, ...), "
+                        "relative to the scenario file")
+    inputs: str = spec(required=True, doc="input sequence, .npy or .csv of shape (T, I)")
+    output: str = spec("linear", doc="output units", choices=("linear", "logistic", "softmax"))
+
+
+@dataclass(frozen=True)
 class GivenSpec:
     """No task: the model's values are given and the student steps through them."""
 
@@ -171,7 +183,7 @@ class TrainingSpec:
 
 
 MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec,
-                                "memory_cell": MemoryCellSpec}
+                                "memory_cell": MemoryCellSpec, "lstm_file": LSTMFileSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
 TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec,

@@ -163,6 +163,7 @@ SESSIONS: dict[tuple[str, str], str] = {
     ("lstm", "delay"): "tui_lab.sim.delay:DelaySession",
     ("rnn", "delay"): "tui_lab.sim.delay:DelaySession",
     ("memory_cell", "given"): "tui_lab.sim.memory_cell:MemoryCellSession",
+    ("lstm_file", "given"): "tui_lab.sim.inspect:InspectSession",
 }
 """(model kind, task kind) -> "module:class" of its Session; imported on demand."""
 

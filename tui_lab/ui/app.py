@@ -36,6 +36,7 @@ VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab or
     ("lstm", "delay"): ("chart", "gates", "lag"),
     ("rnn", "delay"): ("chart", "gates", "lag"),
     ("memory_cell", "given"): ("cell",),
+    ("lstm_file", "given"): ("gates",),
 }
 _TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
                      "faster", "slower"}
