@@ -46,20 +46,29 @@ def _sig(a):
     return 1.0 / (1.0 + math.exp(-a))
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _views(theta, I, H, O):
+    """2-D views of the flat parameters (indexing them with loop counters lets LLVM
+    drop negative-index checks and vectorise the products)."""
+    oW, oU, ob, oV, od = _offsets(I, H, O)
+    return (theta[oW:oU].reshape((4 * H, I)), theta[oU:ob].reshape((4 * H, H)),
+            theta[ob:oV], theta[oV:od].reshape((O, H)), theta[od:od + O])
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
 def forward_seq(theta, H, O, x, gates, cs, hs, z):
     """One sequence: x (T, I) -> gates (T, 4H) after their nonlinearities,
     cells cs (T, H), hidden hs (T, H), output pre-activations z (T, O)."""
     T, I = x.shape
-    oW, oU, ob, oV, od = _offsets(I, H, O)
+    W, U, b, V, d = _views(theta, I, H, O)
     for t in range(T):
         for r in range(4 * H):
-            a = theta[ob + r]
+            a = b[r]
             for i in range(I):
-                a += theta[oW + r * I + i] * x[t, i]
+                a += W[r, i] * x[t, i]
             if t > 0:
                 for k in range(H):
-                    a += theta[oU + r * H + k] * hs[t - 1, k]
+                    a += U[r, k] * hs[t - 1, k]
             gates[t, r] = math.tanh(a) if 2 * H <= r < 3 * H else _sig(a)
         for j in range(H):
             c_prev = cs[t - 1, j] if t > 0 else 0.0
@@ -67,9 +76,9 @@ def forward_seq(theta, H, O, x, gates, cs, hs, z):
             cs[t, j] = c
             hs[t, j] = gates[t, 3 * H + j] * math.tanh(c)
         for q in range(O):
-            s = theta[od + q]
+            s = d[q]
             for j in range(H):
-                s += theta[oV + q * H + j] * hs[t, j]
+                s += V[q, j] * hs[t, j]
             z[t, q] = s
 
 
@@ -116,7 +125,8 @@ def backward_seq(theta, H, O, x, y, mask, out_kind, gates, cs, hs, z, scale, gra
     (the total, through every later step). Returns the masked loss (unscaled).
     """
     T, I = x.shape
-    oW, oU, ob, oV, od = _offsets(I, H, O)
+    W, U, b, V, d = _views(theta, I, H, O)
+    gW, gU, gb, gV, gd = _views(grad, I, H, O)
     record = dh_trace.shape[0] == T
     dh_next = np.zeros(H)
     dc_next = np.zeros(H)
@@ -125,18 +135,15 @@ def backward_seq(theta, H, O, x, y, mask, out_kind, gates, cs, hs, z, scale, gra
     dz = np.empty(O)
     loss = 0.0
     for t in range(T - 1, -1, -1):
+        for j in range(H):
+            dh[j] = dh_next[j]
         if mask[t] != 0.0:
             loss += _output_grad(z[t], y[t], mask[t], out_kind, scale, dz)
             for q in range(O):
-                grad[od + q] += dz[q]
+                gd[q] += dz[q]
                 for j in range(H):
-                    grad[oV + q * H + j] += dz[q] * hs[t, j]
-        for j in range(H):
-            s = dh_next[j]
-            if mask[t] != 0.0:
-                for q in range(O):
-                    s += theta[oV + q * H + j] * dz[q]
-            dh[j] = s
+                    gV[q, j] += dz[q] * hs[t, j]
+                    dh[j] += V[q, j] * dz[q]
         for j in range(H):
             ig, fg, gg, og = gates[t, j], gates[t, H + j], gates[t, 2 * H + j], gates[t, 3 * H + j]
             tc = math.tanh(cs[t, j])
@@ -150,18 +157,18 @@ def backward_seq(theta, H, O, x, y, mask, out_kind, gates, cs, hs, z, scale, gra
             da[2 * H + j] = dc * ig * (1.0 - gg * gg)
             da[3 * H + j] = dh[j] * tc * og * (1.0 - og)
             dc_next[j] = dc * fg
+        for k in range(H):
+            dh_next[k] = 0.0
         for r in range(4 * H):
-            grad[ob + r] += da[r]
+            ar = da[r]
+            gb[r] += ar
             for i in range(I):
-                grad[oW + r * I + i] += da[r] * x[t, i]
+                gW[r, i] += ar * x[t, i]
             if t > 0:
                 for k in range(H):
-                    grad[oU + r * H + k] += da[r] * hs[t - 1, k]
-        for k in range(H):
-            s = 0.0
-            for r in range(4 * H):
-                s += theta[oU + r * H + k] * da[r]
-            dh_next[k] = s
+                    gU[r, k] += ar * hs[t - 1, k]
+            for k in range(H):  # dh[t-1] = U^T da, row by row
+                dh_next[k] += U[r, k] * ar
     return loss
 
 
