@@ -34,26 +34,36 @@ def _offsets(I, H, O):
     return oW1, ob1, oW2, ob2
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _views(theta, I, H, O):
+    """2-D views of the flat parameters: indexing them with loop counters lets LLVM
+    drop negative-index checks and vectorise the products."""
+    oW1, ob1, oW2, ob2 = _offsets(I, H, O)
+    return (theta[oW1:ob1].reshape((H, I)), theta[ob1:oW2],
+            theta[oW2:ob2].reshape((O, H)), theta[ob2:ob2 + O])
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
 def forward_one(theta, I, H, O, x, h, o):
     """One example: x (I,) -> hidden h (H,), logits o (O,)."""
-    oW1, ob1, oW2, ob2 = _offsets(I, H, O)
+    W1, b1, W2, b2 = _views(theta, I, H, O)
     for j in range(H):
-        a = theta[ob1 + j]
+        a = b1[j]
         for i in range(I):
-            a += theta[oW1 + j * I + i] * x[i]
+            a += W1[j, i] * x[i]
         h[j] = 1.0 / (1.0 + math.exp(-a))
     for k in range(O):
-        s = theta[ob2 + k]
+        s = b2[k]
         for j in range(H):
-            s += theta[oW2 + k * H + j] * h[j]
+            s += W2[k, j] * h[j]
         o[k] = s
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
 def backward_one(theta, I, H, O, x, y, h, o, scale, grad, dh):
     """Add scale x the gradient for one example into grad; return its cross-entropy."""
-    oW1, ob1, oW2, ob2 = _offsets(I, H, O)
+    W1, b1, W2, b2 = _views(theta, I, H, O)
+    gW1, gb1, gW2, gb2 = _views(grad, I, H, O)
     loss = 0.0
     dh[:] = 0.0
     for k in range(O):
@@ -62,15 +72,15 @@ def backward_one(theta, I, H, O, x, y, h, o, scale, grad, dh):
         p = 1.0 / (1.0 + e) if ok >= 0.0 else e / (1.0 + e)
         loss += max(ok, 0.0) + math.log1p(e) - y[k] * ok
         g = (p - y[k]) * scale
-        grad[ob2 + k] += g
+        gb2[k] += g
         for j in range(H):
-            grad[oW2 + k * H + j] += g * h[j]
-            dh[j] += g * theta[oW2 + k * H + j]
+            gW2[k, j] += g * h[j]
+            dh[j] += g * W2[k, j]
     for j in range(H):
         da = dh[j] * h[j] * (1.0 - h[j])
-        grad[ob1 + j] += da
+        gb1[j] += da
         for i in range(I):
-            grad[oW1 + j * I + i] += da * x[i]
+            gW1[j, i] += da * x[i]
     return loss
 
 
