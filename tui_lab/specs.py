@@ -125,6 +125,40 @@ class LSTMFileSpec:
 
 
 @dataclass(frozen=True)
+class HMMSpec:
+    """A hidden Markov model (7a-06): N discrete states, learned by Baum-Welch."""
+
+    LABEL: ClassVar[str] = "HMM (7a-06)"
+
+    states: int = spec(2, doc="hidden states N", min=1, max=64)
+    init: str = spec("random", doc="starting parameters for Baum-Welch",
+                     choices=("random", "uniform"))
+
+
+@dataclass(frozen=True)
+class CasinoSpec:
+    """The dishonest casino: a fair and a loaded die, switched now and then."""
+
+    to_loaded: float = spec(0.05, doc="P(fair -> loaded) per roll", min=0.0, max=1.0)
+    to_fair: float = spec(0.1, doc="P(loaded -> fair) per roll", min=0.0, max=1.0)
+    loaded_six: float = spec(0.5, doc="P(six) with the loaded die", min=0.0, max=1.0)
+    length: int = spec(3000, doc="rolls to learn from", min=10, max=10_000_000)
+
+
+@dataclass(frozen=True)
+class RegimesSpec:
+    """A 1-D signal whose Gaussian mean and spread switch with a hidden regime."""
+
+    means: tuple[float, ...] = spec((-1.0, 0.5, 2.0), doc="mean of each regime",
+                                    min=-1e6, max=1e6)
+    stds: tuple[float, ...] = spec((0.5, 0.3, 0.8), doc="standard deviation of each regime",
+                                   min=1e-6, max=1e6)
+    stay: float = spec(0.97, doc="probability of staying in a regime per step",
+                       min=0.0, max=1.0)
+    length: int = spec(3000, doc="samples to learn from", min=10, max=10_000_000)
+
+
+@dataclass(frozen=True)
 class GivenSpec:
     """No task: the model's values are given and the student steps through them."""
 
@@ -183,9 +217,11 @@ class TrainingSpec:
 
 
 MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec,
-                                "memory_cell": MemoryCellSpec, "lstm_file": LSTMFileSpec}
+                                "memory_cell": MemoryCellSpec, "lstm_file": LSTMFileSpec,
+                                "hmm": HMMSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
 TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec,
-                               "given": GivenSpec}
+                               "given": GivenSpec, "casino": CasinoSpec,
+                               "regimes": RegimesSpec}
 """Task kinds a scenario may name in `task.kind`."""

@@ -164,6 +164,8 @@ SESSIONS: dict[tuple[str, str], str] = {
     ("rnn", "delay"): "tui_lab.sim.delay:DelaySession",
     ("memory_cell", "given"): "tui_lab.sim.memory_cell:MemoryCellSession",
     ("lstm_file", "given"): "tui_lab.sim.inspect:InspectSession",
+    ("hmm", "casino"): "tui_lab.sim.hmm_session:HMMSession",
+    ("hmm", "regimes"): "tui_lab.sim.hmm_session:HMMSession",
 }
 """(model kind, task kind) -> "module:class" of its Session; imported on demand."""
 
