@@ -144,3 +144,32 @@ def test_regimes_scenario_converges():
     snap = s.snapshot()
     assert snap.metrics["Viterbi right"] > 0.95
     np.testing.assert_allclose(snap.params["means"], [-1.0, 0.5, 2.0], atol=0.1)
+
+
+async def test_trellis_and_tables_at_80x24():
+    from tui_lab.ui.app import LabApp
+    from tui_lab.ui.panes.hmm_tables import HMMTablesPane
+    from tui_lab.ui.panes.trellis import TrellisPane
+    from tui_lab.ui.trainer import Phase, Report
+
+    s = open_session(resolve_scenario("hmm-casino"), seed=1)
+    s.train(100)
+    app = LabApp(resolve_scenario("hmm-casino"), autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_report(Report(Phase.PAUSED, s.snapshot()))
+        assert app.views == ("chart", "trellis", "tables")
+        await pilot.press("7")
+        pane = app.query_one(TrellisPane)
+        assert app.focused is pane
+        grid = str(pane.query_one("#trellis-grid").content)
+        rows = grid.splitlines()
+        assert rows[0].startswith("observed") and rows[1].startswith("fair")
+        assert rows[2].startswith("loaded") and rows[3].startswith("true")
+        assert "●" in grid
+        await pilot.press("right", "right")
+        numbers = str(pane.query_one("#trellis-numbers").render())
+        assert numbers.startswith("t=2 of 10000: observed") and "Viterbi" in numbers
+        await pilot.press("8")
+        tables = str(app.query_one(HMMTablesPane).query_one("#hmm-tables").content)
+        assert "transitions P(next | now)" in tables and "emissions P(face | die)" in tables
+        assert "  true" in tables

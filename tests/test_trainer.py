@@ -26,7 +26,8 @@ def test_lr_ladder():
 def test_pace_ladder():
     assert pace_step(1000, True) == 3000 and pace_step(1000, False) == 300
     assert pace_step(100_000, True) is None and pace_step(None, True) is None
-    assert pace_step(None, False) == 100_000 and pace_step(100, False) == 100
+    assert pace_step(None, False) == 100_000 and pace_step(100, False) == 30
+    assert pace_step(1, False) == 1 and pace_step(5, True) == 10
     assert pace_step(2000, True) == 3000 and pace_step(2000, False) == 1000
 
 

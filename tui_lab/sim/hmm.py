@@ -56,29 +56,30 @@ class _BaseHMM:
         x = np.asarray(X)
         return x[:, 0] if x.ndim == 2 else x
 
-    def _posteriors(self, X, lengths):
+    def _posteriors(self, X, lengths, want_xi: bool = True):
         x = self._obs(X)
         starts = _starts(len(x), lengths)
         B = self._likelihood(x)
         gamma = np.empty_like(B)
         xi = np.empty((self.n_components, self.n_components))
-        loglik = k.forward_backward(self.startprob_, self.transmat_, B, starts, gamma, xi)
+        loglik = k.forward_backward(self.startprob_, self.transmat_, B, starts, gamma, xi,
+                                    want_xi)
         return x, starts, loglik, gamma, xi
 
     def score(self, X, lengths=None) -> float:
         """Log-likelihood of X under the model (forward algorithm)."""
-        return float(self._posteriors(X, lengths)[2])
+        return float(self._posteriors(X, lengths, False)[2])
 
     def predict_proba(self, X, lengths=None) -> np.ndarray:
         """State posteriors (T, N): P(state at t | all observations)."""
-        return self._posteriors(X, lengths)[3]
+        return self._posteriors(X, lengths, False)[3]
 
     def decode(self, X, lengths=None) -> tuple[float, np.ndarray]:
         """Viterbi: (log-probability of the best path, the path)."""
         x = self._obs(X)
         starts = _starts(len(x), lengths)
         path = np.empty(len(x), dtype=np.int64)
-        logp = k.viterbi(_safe_log(self.startprob_), _safe_log(self.transmat_),
+        logp = k.viterbi(_safe_log(self.startprob_), np.ascontiguousarray(_safe_log(self.transmat_).T),
                          _safe_log(self._likelihood(x)), starts, path)
         return float(logp), path
 
@@ -120,9 +121,8 @@ class CategoricalHMM(_BaseHMM):
         return B
 
     def _update_emissions(self, x, gamma) -> None:
-        counts = np.zeros((self.n_components, self.n_features))
-        for sym in range(self.n_features):
-            counts[:, sym] = gamma[x == sym].sum(0)
+        counts = np.empty((self.n_components, self.n_features))
+        k.emission_counts(gamma, np.asarray(x, dtype=np.int64), counts)
         rows = counts.sum(1, keepdims=True)
         self.emissionprob_ = np.where(rows > 0, counts / np.where(rows > 0, rows, 1),
                                       self.emissionprob_)

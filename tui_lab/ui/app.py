@@ -17,6 +17,8 @@ from tui_lab.ui.messages import ReportReady
 from tui_lab.ui.panes.automaton import AutomatonPane
 from tui_lab.ui.panes.cell import CellGrid, CellPane
 from tui_lab.ui.panes.gates import GatesPane
+from tui_lab.ui.panes.hmm_tables import HMMTablesPane
+from tui_lab.ui.panes.trellis import TrellisPane
 from tui_lab.ui.panes.lag import LagPane
 from tui_lab.ui.panes.chart import LossChart
 from tui_lab.ui.panes.help import HelpScreen
@@ -30,13 +32,15 @@ from tui_lab.ui.trainer import Command, Edit, LagScale, Phase, Report, Trainer
 _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
 _VIEW = Binding.Group("view", compact=True)
-VIEWS = ("chart", "stepper", "automaton", "gates", "lag", "cell")
+VIEWS = ("chart", "stepper", "automaton", "gates", "lag", "cell", "trellis", "tables")
 VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab order
     ("rnn", "binary_addition"): ("chart", "stepper", "automaton"),
     ("lstm", "delay"): ("chart", "gates", "lag"),
     ("rnn", "delay"): ("chart", "gates", "lag"),
     ("memory_cell", "given"): ("cell",),
     ("lstm_file", "given"): ("gates",),
+    ("hmm", "casino"): ("chart", "trellis", "tables"),
+    ("hmm", "regimes"): ("chart", "trellis", "tables"),
 }
 _TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
                      "faster", "slower"}
@@ -73,6 +77,10 @@ class LabApp(App):
                 tooltip="view: gradient against time lag, vanishing or exploding (7d-03)"),
         Binding("6", "view('cell')", "Cell", id="view_cell", group=_VIEW,
                 tooltip="view: one memory cell by hand, the 1.7 example (7e-04)"),
+        Binding("7", "view('trellis')", "Trellis", id="view_trellis", group=_VIEW,
+                tooltip="view: HMM state posteriors over time, Viterbi and true paths"),
+        Binding("8", "view('tables')", "Tables", id="view_tables", group=_VIEW,
+                tooltip="view: HMM transition and emission tables, learned and true"),
         Binding("o", "open", "Open", id="open", show=False,
                 tooltip="open a scenario file by its path"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
@@ -82,7 +90,8 @@ class LabApp(App):
     ]
 
     VIEW_PANES = {"chart": LossChart, "stepper": StepperPane, "automaton": AutomatonPane,
-                  "gates": GatesPane, "lag": LagPane, "cell": CellPane}
+                  "gates": GatesPane, "lag": LagPane, "cell": CellPane,
+                  "trellis": TrellisPane, "tables": HMMTablesPane}
 
     def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
                  autostart: bool = True) -> None:
@@ -116,6 +125,10 @@ class LabApp(App):
                         yield LagPane()
                     with TabPane("6 Cell", id="cell"):
                         yield CellPane()
+                    with TabPane("7 Trellis", id="trellis"):
+                        yield TrellisPane()
+                    with TabPane("8 Tables", id="tables"):
+                        yield HMMTablesPane()
                 yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
 

@@ -61,7 +61,7 @@ class LagScale:
     up: bool
 
 
-PACES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, None)
+PACES = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, None)
 """Training speeds the UI offers, in updates per second; None is full speed."""
 
 
@@ -121,6 +121,7 @@ class Trainer:
         self.chunk = 256
         self.ups = 0.0
         self.pace: int | None = scenario.training.pace or None  # 0 means full speed
+        self._due = 0.0  # when the next chunk may start (paced runs)
         self._note = ""
 
     def send(self, command: "Command | Edit | LagScale") -> None:
@@ -136,14 +137,18 @@ class Trainer:
         self._report()
         last = time.monotonic()
         while not self.cancelled():
+            # Wait for a command until the next chunk is due (at most 50 ms, so a
+            # cancel is seen quickly); a paced run waits out its time slot here.
+            wait = 0.05 if not self.training else min(self._due - time.monotonic(), 0.05)
             try:
-                self._apply(self.commands.get(timeout=0.05) if not self.training
-                            else self.commands.get_nowait())
+                command = (self.commands.get(timeout=wait) if wait > 0
+                           else self.commands.get_nowait())
+                self._apply(command)
                 self._report()
                 continue
             except queue.Empty:
                 pass
-            if self.training:
+            if self.training and time.monotonic() >= self._due:
                 self._train_chunk()
                 if self.session.done or time.monotonic() - last >= PUBLISH_SECONDS:
                     self.training = self.training and not self.session.done
@@ -170,20 +175,22 @@ class Trainer:
         return True
 
     def _train_chunk(self) -> None:
-        """Train one chunk; when paced, sleep out the rest of its time slot."""
-        t0 = time.perf_counter()
+        """Train one chunk. Paced: pace x slot updates per slot of at least 20 ms
+        (one update per 1/pace s when slower); full speed: chunks adapt to ~20 ms."""
+        t0 = time.monotonic()
         before = self.session.updates
-        n = self.chunk if self.pace is None else max(1, round(self.pace * CHUNK_SECONDS))
-        self.session.train(n)
-        busy = time.perf_counter() - t0
-        if self.pace is not None and busy < CHUNK_SECONDS:
-            time.sleep(CHUNK_SECONDS - busy)
+        if self.pace is None:
+            self.session.train(self.chunk)
+            self.chunk = next_chunk(self.chunk, time.monotonic() - t0)
+            self._due = time.monotonic()
         else:
-            self.chunk = next_chunk(self.chunk, busy)
-        dt = time.perf_counter() - t0
+            slot = max(CHUNK_SECONDS, 1.0 / self.pace)
+            self.session.train(max(1, round(self.pace * slot)))
+            self._due = t0 + slot
+        span = max(self._due, time.monotonic()) - t0
         done = self.session.updates - before
-        if dt > 0 and done:
-            rate = done / dt
+        if span > 0 and done:
+            rate = done / span
             self.ups = rate if self.ups == 0 else 0.7 * self.ups + 0.3 * rate
 
     def _apply(self, command: "Command | Edit | LagScale") -> None:

@@ -35,14 +35,15 @@ def gaussian_likelihood(means, variances, x, B):
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def forward_backward(startprob, transmat, B, starts, gamma, xi_sum):
+def forward_backward(startprob, transmat, B, starts, gamma, xi_sum, want_xi=True):
     """Posteriors gamma (T, N) and summed transition posteriors xi_sum (N, N)
-    (over every sequence), from likelihoods B (T, N). Returns the log-likelihood
-    (-inf if some sequence is impossible under the model)."""
+    (over every sequence; skipped unless want_xi), from likelihoods B (T, N).
+    Returns the log-likelihood (-inf if some sequence is impossible)."""
     T, N = B.shape
     alpha = np.empty((T, N))
     beta = np.empty((T, N))
     c = np.empty(T)
+    w = np.empty(N)
     xi_sum[:] = 0.0
     loglik = 0.0
     for s in range(starts.shape[0] - 1):
@@ -57,41 +58,58 @@ def forward_backward(startprob, transmat, B, starts, gamma, xi_sum):
         for i in range(N):
             alpha[t0, i] /= tot
         for t in range(t0 + 1, t1):
+            for j in range(N):
+                w[j] = 0.0
+            for i in range(N):  # row by row: contiguous, vectorisable
+                a = alpha[t - 1, i]
+                for j in range(N):
+                    w[j] += a * transmat[i, j]
             tot = 0.0
             for j in range(N):
-                a = 0.0
-                for i in range(N):
-                    a += alpha[t - 1, i] * transmat[i, j]
-                alpha[t, j] = a * B[t, j]
+                alpha[t, j] = w[j] * B[t, j]
                 tot += alpha[t, j]
             if tot <= 0.0:
                 return -np.inf
             c[t] = tot
+            inv = 1.0 / tot
             for j in range(N):
-                alpha[t, j] /= tot
+                alpha[t, j] *= inv
         for i in range(N):
             beta[t1 - 1, i] = 1.0
         for t in range(t1 - 2, t0 - 1, -1):
+            inv = 1.0 / c[t + 1]
+            for j in range(N):
+                w[j] = B[t + 1, j] * beta[t + 1, j] * inv
             for i in range(N):
                 b = 0.0
                 for j in range(N):
-                    b += transmat[i, j] * B[t + 1, j] * beta[t + 1, j]
-                beta[t, i] = b / c[t + 1]
+                    b += transmat[i, j] * w[j]
+                beta[t, i] = b
+            if want_xi:
+                for i in range(N):
+                    a = alpha[t, i]
+                    for j in range(N):
+                        xi_sum[i, j] += a * transmat[i, j] * w[j]
         for t in range(t0, t1):
             loglik += math.log(c[t])
             for i in range(N):
                 gamma[t, i] = alpha[t, i] * beta[t, i]
-        for t in range(t0, t1 - 1):
-            for i in range(N):
-                for j in range(N):
-                    xi_sum[i, j] += (alpha[t, i] * transmat[i, j] * B[t + 1, j]
-                                     * beta[t + 1, j] / c[t + 1])
     return loglik
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def viterbi(log_startprob, log_transmat, log_B, starts, path):
-    """Most likely state path (T,) for every sequence; returns its total log-probability."""
+def emission_counts(gamma, x, counts):
+    """counts[i, k] = sum of gamma[t, i] over the steps t with symbol x[t] = k."""
+    counts[:] = 0.0
+    for t in range(x.shape[0]):
+        for i in range(gamma.shape[1]):
+            counts[i, x[t]] += gamma[t, i]
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def viterbi(log_startprob, log_transmat_T, log_B, starts, path):
+    """Most likely state path (T,) for every sequence; returns its total log-probability.
+    log_transmat_T is the transposed log transition matrix (row j: into state j)."""
     T, N = log_B.shape
     delta = np.empty(N)
     new = np.empty(N)
@@ -105,7 +123,7 @@ def viterbi(log_startprob, log_transmat, log_B, starts, path):
             for j in range(N):
                 best, arg = -np.inf, 0
                 for i in range(N):
-                    v = delta[i] + log_transmat[i, j]
+                    v = delta[i] + log_transmat_T[j, i]
                     if v > best:
                         best, arg = v, i
                 new[j] = best + log_B[t, j]

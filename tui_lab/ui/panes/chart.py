@@ -56,6 +56,11 @@ class LossChart(PlotextPlot):
             plt.plot(x, y_left.tolist(), yside="left", marker="braille")
             plt.plot(x, y_right.tolist(), yside="right", marker="+")
             plt.ylim(0, 1.0, yside="right")
-            plt.ylim(0, max(float(y_left.max()), 1e-3) * 1.05, yside="left")
+            lo, hi = float(y_left.min()), float(y_left.max())
+            if lo >= 0:  # losses: from zero up
+                plt.ylim(0, max(hi, 1e-3) * 1.05, yside="left")
+            else:  # log-likelihoods: just the range, with a margin
+                pad = max(hi - lo, 1e-3) * 0.05
+                plt.ylim(lo - pad, hi + pad, yside="left")
             self.border_subtitle = f"⠒ {left}  + {right} (right)"
         self.refresh()

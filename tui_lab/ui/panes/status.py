@@ -27,13 +27,17 @@ def status_text(report: Report) -> str:
         return f"[b reverse] {report.state.upper()} [/] {figures}\n{s.message}"
     pace = "max" if report.pace is None else _rate(report.pace)
     line1 = (f"[b reverse] {report.state.upper()} [/] {s.updates:,} upd "
-             f"{_rate(report.updates_per_second)}/s (pace {pace})  "
-             f"loss {_num(m.get('loss'), '.4g')}")
-    line2 = (f"held-out [b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
-             f"restarts {s.restarts}  lr {s.learning_rate:g}")
-    lengths = [f"{k.removesuffix('-bit')}:{v:.0%}" for k, v in m.items() if k.endswith("-bit")]
-    if lengths:
-        line2 += "\nsums right by bits " + " ".join(lengths)
+             f"{_rate(report.updates_per_second)}/s (pace {pace})")
+    if "loss" in m:
+        line1 += f"  loss {_num(m.get('loss'), '.4g')}"
+        line2 = (f"held-out [b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
+                 f"restarts {s.restarts}  lr {s.learning_rate:g}")
+        lengths = [f"{k.removesuffix('-bit')}:{v:.0%}" for k, v in m.items()
+                   if k.endswith("-bit")]
+        if lengths:
+            line2 += "\nsums right by bits " + " ".join(lengths)
+    else:  # other models name their own figures
+        line2 = "  ".join(f"{k} {_num(v, '.4g')}" for k, v in m.items()) + f"  seed {s.seed}"
     if s.message and s.status.value != "learned":
         line2 += f"\n{s.message}"
     return f"{line1}\n{line2}"
