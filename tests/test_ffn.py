@@ -97,3 +97,7 @@ def test_baseline_fits_low_numbers_and_fails_on_high_bits():
     assert acc[16] <= acc[8] - 0.5  # the gap: the high columns never learned
     assert "automaton" not in s.snapshot().extra
     assert s.summary()["width"] == 16
+    # side by side: the RNN trained on the same 8-bit sums adds 64-bit numbers
+    assert s.summary()["rnn_accuracy_by_length"] == {"8": 1.0, "16": 1.0, "32": 1.0,
+                                                     "64": 1.0}
+    assert s.snapshot().metrics["RNN 64-bit"] == 1.0

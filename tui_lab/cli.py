@@ -221,11 +221,16 @@ def _print_summary(final: dict) -> None:
           f"{final['restarts']} restarts)")
     if final.get("message"):
         print(f"  {final['message']}")
-    loss = final.get("loss")
-    print(f"  loss {loss:.4f} nats/bit" if loss is not None else "  loss -")
-    print(f"  held-out accuracy {final['heldout_accuracy']:.1%}")
+    for key, value in final.items():  # the figures every model reports its own way
+        if key in ("final", "scenario", "seed", "updates", "restarts", "state", "message",
+                   "seconds") or isinstance(value, (dict, list)):
+            continue
+        shown = f"{value:.4g}" if isinstance(value, float) else value
+        print(f"  {key.replace('_', ' ')}: {shown}")
     for bits, acc in final.get("accuracy_by_length", {}).items():
         print(f"  {bits:>3}-bit sums right: {acc:.1%}")
+    for bits, acc in final.get("rnn_accuracy_by_length", {}).items():
+        print(f"  {bits:>3}-bit sums right by the 3-unit RNN, same training: {acc:.1%}")
 
 
 class _Progress:

@@ -7,6 +7,8 @@ accuracy by number length, the automaton read out of the hidden units (7c-06)
 and the pair the stepper shows.
 """
 
+import dataclasses
+
 import numpy as np
 
 from tui_lab.sim import automaton
@@ -15,6 +17,7 @@ from tui_lab.sim.rnn import LogisticRNN, hidden_step
 from tui_lab.sim.session import frozen_array, frozen_mapping
 from tui_lab.sim.supervised import SupervisedSession
 from tui_lab.sim.tasks import binary_addition as task
+from tui_lab.specs import RNNSpec, TrainingSpec
 
 AUTOMATON_SUMS = 300  # held-out sums whose hidden vectors the automaton is read from
 
@@ -128,9 +131,36 @@ class FeedForwardAdderSession(AdderSession):
         return FeedForwardNet(2 * m.width, m.hidden, m.width + 1, rng,
                               init_scale=m.init_scale)
 
+    def reset(self, seed: int | None = None) -> None:
+        super().reset(seed)
+        self.rnn_by_length = self._reference_rnn()
+
+    def _reference_rnn(self) -> dict[int, float]:
+        """The 3-unit RNN trained on the same n-bit sums, for the side-by-side strip.
+
+        It learns in a few milliseconds (restarts included), so it is trained
+        here rather than loaded; it is tested on 16-, 32- and 64-bit sums.
+        """
+        t = self.scenario.task
+        ref = dataclasses.replace(
+            self.scenario, name="adder-reference", model_kind="rnn", model=RNNSpec(),
+            task=dataclasses.replace(t, test_lengths=(16, 32, 64), test_pairs=200),
+            training=TrainingSpec(learning_rate=0.05, momentum=0.5, eval_every=500,
+                                  stuck_after=10_000, updates=500_000, seed=self.seed))
+        rnn = AdderSession(ref)
+        while not rnn.done:
+            rnn.train(20_000)
+        return rnn.accuracy_by_length()
+
+    def extra_metrics(self) -> dict[str, float]:
+        return {**super().extra_metrics(),
+                **{f"RNN {b}-bit": a for b, a in self.rnn_by_length.items()}}
+
     def _extra(self) -> dict:
-        return {"accuracy_by_length": frozen_mapping(self.accuracy_by_length())}
+        return {"accuracy_by_length": frozen_mapping(self.accuracy_by_length()),
+                "rnn_accuracy_by_length": frozen_mapping(self.rnn_by_length)}
 
     def _summary_extra(self) -> dict:
         return {"accuracy_by_length": {str(b): a for b, a in self.accuracy_by_length().items()},
+                "rnn_accuracy_by_length": {str(b): a for b, a in self.rnn_by_length.items()},
                 "width": self.scenario.model.width}

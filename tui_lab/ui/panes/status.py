@@ -29,13 +29,17 @@ def status_text(report: Report) -> str:
     line1 = (f"[b reverse] {report.state.upper()} [/] {s.updates:,} upd "
              f"{_rate(report.updates_per_second)}/s (pace {pace})")
     if "loss" in m:
-        line1 += f"  loss {_num(m.get('loss'), '.4g')}"
-        line2 = (f"held-out [b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
+        line2 = (f"loss {_num(m.get('loss'), '.4g')}  held-out "
+                 f"[b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
                  f"restarts {s.restarts}  lr {s.learning_rate:g}")
         lengths = [f"{k.removesuffix('-bit')}:{v:.0%}" for k, v in m.items()
-                   if k.endswith("-bit")]
+                   if k.endswith("-bit") and not k.startswith("RNN ")]
         if lengths:
             line2 += "\nsums right by bits " + " ".join(lengths)
+        rnn = [f"{k[4:].removesuffix('-bit')}:{v:.0%}" for k, v in m.items()
+               if k.startswith("RNN ")]
+        if rnn:  # the feed-forward baseline shows the RNN beside it (7c-02)
+            line2 += "\nRNN, same training: " + " ".join(rnn)
     else:  # other models name their own figures
         line2 = "  ".join(f"{k} {_num(v, '.4g')}" for k, v in m.items()) + f"  seed {s.seed}"
     if s.message and s.status.value != "learned":
@@ -47,7 +51,7 @@ class StatusLine(Static):
     """Shows the latest report in two lines."""
 
     DEFAULT_CSS = """
-    StatusLine { height: auto; max-height: 4; padding: 0 1; }
+    StatusLine { height: auto; max-height: 6; padding: 0 1; }
     """
 
     def show(self, report: Report) -> None:
