@@ -24,7 +24,8 @@ MAX_FILE_BYTES = 1 << 20
 DEFAULT_SCENARIO = "adder"
 COMPATIBLE_TASKS = {"rnn": ("binary_addition", "delay"), "lstm": ("delay",),
                     "ffn": ("binary_addition",), "memory_cell": ("given",),
-                    "lstm_file": ("given",), "hmm": ("casino", "regimes")}
+                    "lstm_file": ("given",), "hmm": ("casino", "regimes"),
+                    "lds": ("tracking", "oscillator")}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SECTION_RE = re.compile(r"^7[a-e]-\d\d$")
 

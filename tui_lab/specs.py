@@ -159,6 +159,45 @@ class RegimesSpec:
 
 
 @dataclass(frozen=True)
+class LDSSpec:
+    """A linear dynamical system (7a-05): Kalman filter, smoother and EM."""
+
+    LABEL: ClassVar[str] = "LDS / Kalman (7a-05)"
+
+    learn: bool = spec(False, doc="learn the parameters by EM (one update = one "
+                       "iteration) instead of filtering with the true ones")
+    init_scale: float = spec(0.5, doc="EM start: random matrices of this scale",
+                             min=0.0, max=100.0)
+
+
+@dataclass(frozen=True)
+class TrackingSpec:
+    """Track an object with constant velocity from noisy positions."""
+
+    dt: float = spec(1.0, doc="time step", min=1e-6, max=1e3)
+    accel_noise: float = spec(0.2, doc="std of the random acceleration", min=0.0, max=1e3)
+    obs_noise: float = spec(3.0, doc="std of the position measurement", min=1e-6, max=1e6)
+    length: int = spec(300, doc="time steps", min=2, max=10_000_000)
+    missing_from: int = spec(-1, doc="first step of a stretch with no observations "
+                             "(-1: none)", min=-1, max=10_000_000)
+    missing_steps: int = spec(0, doc="length of that stretch", min=0, max=10_000_000)
+
+
+@dataclass(frozen=True)
+class OscillatorSpec:
+    """A noisy rotation (a planet seen edge-on) observed through one coordinate."""
+
+    period: float = spec(40.0, doc="steps per revolution", min=2.0, max=1e6)
+    damping: float = spec(0.999, doc="shrink per step", min=0.0, max=1.0)
+    process_noise: float = spec(0.1, doc="std of the state noise", min=0.0, max=1e3)
+    obs_noise: float = spec(1.0, doc="std of the measurement", min=1e-6, max=1e6)
+    length: int = spec(400, doc="time steps", min=2, max=10_000_000)
+    missing_from: int = spec(-1, doc="first step with no observations (-1: none)",
+                             min=-1, max=10_000_000)
+    missing_steps: int = spec(0, doc="length of that stretch", min=0, max=10_000_000)
+
+
+@dataclass(frozen=True)
 class GivenSpec:
     """No task: the model's values are given and the student steps through them."""
 
@@ -218,10 +257,11 @@ class TrainingSpec:
 
 MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec,
                                 "memory_cell": MemoryCellSpec, "lstm_file": LSTMFileSpec,
-                                "hmm": HMMSpec}
+                                "hmm": HMMSpec, "lds": LDSSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
 TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec,
                                "given": GivenSpec, "casino": CasinoSpec,
-                               "regimes": RegimesSpec}
+                               "regimes": RegimesSpec, "tracking": TrackingSpec,
+                               "oscillator": OscillatorSpec}
 """Task kinds a scenario may name in `task.kind`."""

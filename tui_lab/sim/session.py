@@ -166,6 +166,8 @@ SESSIONS: dict[tuple[str, str], str] = {
     ("lstm_file", "given"): "tui_lab.sim.inspect:InspectSession",
     ("hmm", "casino"): "tui_lab.sim.hmm_session:HMMSession",
     ("hmm", "regimes"): "tui_lab.sim.hmm_session:HMMSession",
+    ("lds", "tracking"): "tui_lab.sim.lds_session:LDSSession",
+    ("lds", "oscillator"): "tui_lab.sim.lds_session:LDSSession",
 }
 """(model kind, task kind) -> "module:class" of its Session; imported on demand."""
 
