@@ -106,3 +106,29 @@ def test_em_scenario_climbs_to_the_true_likelihood():
     summary = s.summary()
     assert summary["loglik_per_step"] >= summary["true_loglik_per_step"] - 0.01
     assert s.status in (Status.LEARNED, Status.BUDGET)
+
+
+async def test_kalman_view_at_80x24():
+    from tui_lab.ui.app import LabApp
+    from tui_lab.ui.panes.kalman import KalmanPane
+
+    app = LabApp(resolve_scenario("lds-missing"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(400):
+            if app.report.snapshot is not None and isinstance(app.focused, KalmanPane):
+                break
+            await pilot.pause(0.05)
+        assert app.views == ("kalman", "chart") and app.report.state == "given weights"
+        pane = app.query_one(KalmanPane)
+        await pilot.press("right", "right")
+        step = str(pane.query_one("#kalman-step").render())
+        assert step.startswith("t=2 position: predict") and "gain" in step
+        pane.cursor = 130
+        await pilot.press("right")  # into the gap (120-159): no update, zero gain
+        step = str(pane.query_one("#kalman-step").render())
+        assert "t=131" in step and "missing" in step and "gain 0.000" in step
+        await pilot.press("f", "p", "c")
+        assert "f" not in pane.shown and pane.phase and pane.comp == 1
+        assert "velocity" in str(pane.query_one("#kalman-head").render())
+        m = app.report.snapshot.metrics
+        assert m["smoothed RMSE"] < m["filtered RMSE"]

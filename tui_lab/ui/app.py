@@ -18,6 +18,7 @@ from tui_lab.ui.panes.automaton import AutomatonPane
 from tui_lab.ui.panes.cell import CellGrid, CellPane
 from tui_lab.ui.panes.gates import GatesPane
 from tui_lab.ui.panes.hmm_tables import HMMTablesPane
+from tui_lab.ui.panes.kalman import KalmanPane
 from tui_lab.ui.panes.trellis import TrellisPane
 from tui_lab.ui.panes.lag import LagPane
 from tui_lab.ui.panes.chart import LossChart
@@ -32,7 +33,8 @@ from tui_lab.ui.trainer import Command, Edit, LagScale, Phase, Report, Trainer
 _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
 _VIEW = Binding.Group("view", compact=True)
-VIEWS = ("chart", "stepper", "automaton", "gates", "lag", "cell", "trellis", "tables")
+VIEWS = ("chart", "stepper", "automaton", "gates", "lag", "cell", "trellis", "tables",
+         "kalman")
 VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab order
     ("rnn", "binary_addition"): ("chart", "stepper", "automaton"),
     ("lstm", "delay"): ("chart", "gates", "lag"),
@@ -41,6 +43,8 @@ VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab or
     ("lstm_file", "given"): ("gates",),
     ("hmm", "casino"): ("chart", "trellis", "tables"),
     ("hmm", "regimes"): ("chart", "trellis", "tables"),
+    ("lds", "tracking"): ("kalman", "chart"),
+    ("lds", "oscillator"): ("kalman", "chart"),
 }
 _TRAINING_ACTIONS = {"toggle", "step", "reset", "new_seed", "lr_up", "lr_down",
                      "faster", "slower"}
@@ -81,6 +85,8 @@ class LabApp(App):
                 tooltip="view: HMM state posteriors over time, Viterbi and true paths"),
         Binding("8", "view('tables')", "Tables", id="view_tables", group=_VIEW,
                 tooltip="view: HMM transition and emission tables, learned and true"),
+        Binding("9", "view('kalman')", "Kalman", id="view_kalman", group=_VIEW,
+                tooltip="view: Kalman filter step by step: truth, observations, band"),
         Binding("o", "open", "Open", id="open", show=False,
                 tooltip="open a scenario file by its path"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
@@ -91,7 +97,7 @@ class LabApp(App):
 
     VIEW_PANES = {"chart": LossChart, "stepper": StepperPane, "automaton": AutomatonPane,
                   "gates": GatesPane, "lag": LagPane, "cell": CellPane,
-                  "trellis": TrellisPane, "tables": HMMTablesPane}
+                  "trellis": TrellisPane, "tables": HMMTablesPane, "kalman": KalmanPane}
 
     def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
                  autostart: bool = True) -> None:
@@ -129,6 +135,8 @@ class LabApp(App):
                         yield TrellisPane()
                     with TabPane("8 Tables", id="tables"):
                         yield HMMTablesPane()
+                    with TabPane("9 Kalman", id="kalman"):
+                        yield KalmanPane()
                 yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
 

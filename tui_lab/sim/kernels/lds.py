@@ -79,6 +79,7 @@ def kalman_filter(A, C, Q, R, b, d, mu0, P0, Y, U, x_pred, P_pred, x_filt, P_fil
     L = np.empty((m, m))
     S = np.empty((m, m))
     PCt = np.empty((n, m))
+    PCtT = np.empty((m, n))
     Kt = np.empty((m, n))
     r = np.empty((m, 1))
     z = np.empty((m, 1))
@@ -123,6 +124,7 @@ def kalman_filter(A, C, Q, R, b, d, mu0, P0, Y, U, x_pred, P_pred, x_filt, P_fil
                 for k in range(n):
                     s += P_pred[t, i, k] * C[j, k]
                 PCt[i, j] = s
+                PCtT[j, i] = s
         for i in range(m):  # S = C P C' + R ; r = y - C x - d
             for j in range(m):
                 s = R[i, j]
@@ -136,7 +138,6 @@ def kalman_filter(A, C, Q, R, b, d, mu0, P0, Y, U, x_pred, P_pred, x_filt, P_fil
         _sym(S)
         if not cholesky(S, L):
             return np.nan
-        PCtT = np.ascontiguousarray(PCt.T)
         chol_solve(L, PCtT, Kt)  # K' = S^-1 (P C')'
         chol_solve(L, r, z)  # S^-1 r
         logdet = 0.0

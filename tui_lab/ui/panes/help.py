@@ -15,7 +15,15 @@ def help_text(bindings: list[Binding]) -> Text:
             for b in bindings]
     rows += [("", "", ""), ("tab", "", "move focus: models, scenarios, notes"),
              ("enter", "", "load the highlighted scenario"),
-             ("ctrl+p", "", "command palette (every action, by name; themes)")]
+             ("ctrl+p", "", "command palette (every action, by name; themes)"),
+             ("", "", ""), ("", "views", "keys of the focused view:"),
+             ("←→", "", "stepper, gates, cell, trellis, kalman: move along time"),
+             ("i", "", "stepper: type two numbers"),
+             ("g ↑↓", "", "gates: next heatmap; pick a cell"),
+             ("< >", "", "lag: shrink / grow the RNN's recurrent weights"),
+             ("↑↓ + -", "", "cell: pick a row; change the value"),
+             ("t o f b m", "", "kalman: truth, observations, filtered, band, smoothed"),
+             ("r c p", "", "kalman: errors, other component, phase plane")]
     for key, label, what in rows:
         text.append(f"  {key:>7}  ", style="bold")
         text.append(f"{label:<8} {what}\n")
