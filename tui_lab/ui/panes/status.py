@@ -27,11 +27,11 @@ def status_text(report: Report) -> str:
         return f"[b reverse] {report.state.upper()} [/] {figures}\n{s.message}"
     pace = "max" if report.pace is None else _rate(report.pace)
     line1 = (f"[b reverse] {report.state.upper()} [/] {s.updates:,} upd "
-             f"{_rate(report.updates_per_second)}/s (pace {pace})")
+             f"{_rate(report.updates_per_second)}/s (pace {pace})  seed {s.seed}")
     if "loss" in m:
         line2 = (f"loss {_num(m.get('loss'), '.4g')}  held-out "
-                 f"[b]{_num(m.get('held-out'), '.1%')}[/]  seed {s.seed}  "
-                 f"restarts {s.restarts}  lr {s.learning_rate:g}")
+                 f"[b]{_num(m.get('held-out'), '.1%')}[/]  restarts {s.restarts}  "
+                 f"lr {s.learning_rate:g}")
         lengths = [f"{k.removesuffix('-bit')}:{v:.0%}" for k, v in m.items()
                    if k.endswith("-bit") and not k.startswith("RNN ")]
         if lengths:
@@ -41,7 +41,7 @@ def status_text(report: Report) -> str:
         if rnn:  # the feed-forward baseline shows the RNN beside it (7c-02)
             line2 += "\nRNN, same training: " + " ".join(rnn)
     else:  # other models name their own figures
-        line2 = "  ".join(f"{k} {_num(v, '.4g')}" for k, v in m.items()) + f"  seed {s.seed}"
+        line2 = "  ".join(f"{k} {_num(v, '.4g')}" for k, v in m.items())
     if s.message and s.status.value != "learned":
         line2 += f"\n{s.message}"
     return f"{line1}\n{line2}"
