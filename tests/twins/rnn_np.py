@@ -64,7 +64,6 @@ def loss_grad(theta, H, X, Y, learn_h0=True):
 def train(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0=True):
     """The kernel's train_chunk, update by update; returns the losses (nats/bit)."""
     n = len(idx) // batch
-    T = X.shape[1]
     losses = np.empty(n)
     for u in range(n):
         sel = idx[u * batch:(u + 1) * batch]

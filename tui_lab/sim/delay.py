@@ -9,7 +9,6 @@ gates and cells, or the RNN's hidden units) and the gradient-vs-lag curves.
 
 import numpy as np
 
-from tui_lab.sim.kernels import rnn as rnn_kernels
 from tui_lab.sim.lstm import LSTM
 from tui_lab.sim.rnn import LogisticRNN
 from tui_lab.sim.session import frozen_array, frozen_mapping
@@ -156,6 +155,3 @@ class DelaySession(SupervisedSession):
         lag = self.gradient_vs_lag()
         return {"delay": self.scenario.task.delay,
                 "gradient_at_max_lag": {k: float(v[-1]) for k, v in lag.items()}}
-
-
-__all__ = ["DelaySession", "lag_norms", "random_rnn", "rnn_kernels"]

@@ -14,6 +14,8 @@ import math
 import numpy as np
 from numba import njit
 
+from tui_lab.sim.kernels.optim import clip_or_fail, momentum_step
+
 
 # Reassociation lets LLVM vectorise the long dot products (without it every sum
 # waits on the previous add). No "nnan"/"ninf": the NaN checks must stay real.
@@ -118,18 +120,9 @@ def train_chunk(theta, vel, I, H, O, X, Y, idx, batch, lr, momentum, clip, losse
             forward_one(theta, I, H, O, X[s], h, o)
             total += backward_one(theta, I, H, O, X[s], Y[s], h, o, 1.0 / batch, grad, dh)
         losses[u] = total / (batch * O)
-        norm2 = 0.0
-        for i in range(n):
-            norm2 += grad[i] * grad[i]
-        if not (math.isfinite(losses[u]) and math.isfinite(norm2)):
+        if not clip_or_fail(grad, losses[u], clip):
             return u
-        if clip > 0.0 and norm2 > clip * clip:
-            f = clip / math.sqrt(norm2)
-            for i in range(n):
-                grad[i] *= f
-        for i in range(n):
-            vel[i] = momentum * vel[i] - lr * grad[i]
-            theta[i] += vel[i]
+        momentum_step(theta, vel, grad, lr, momentum)
     return losses.shape[0]
 
 

@@ -22,6 +22,8 @@ import math
 import numpy as np
 from numba import njit
 
+from tui_lab.sim.kernels.optim import adam_step, clip_or_fail, momentum_step
+
 LINEAR, LOGISTIC, SOFTMAX = 0, 1, 2
 SGD, ADAM = 0, 1
 _FAST = {"reassoc", "contract", "arcp", "nsz"}  # no nnan/ninf: NaN checks stay real
@@ -217,29 +219,12 @@ def train_chunk(theta, opt_state, H, O, X, Y, M, out_kind, idx, batch, opt, lr, 
             for t in range(T):
                 weight += M[s, t]
         losses[u] = total / max(weight, 1e-300)
-        norm2 = 0.0
-        for i in range(n):
-            norm2 += grad[i] * grad[i]
-        if not (math.isfinite(losses[u]) and math.isfinite(norm2)):
+        if not clip_or_fail(grad, losses[u], clip):
             return u
-        if clip > 0.0 and norm2 > clip * clip:
-            f = clip / math.sqrt(norm2)
-            for i in range(n):
-                grad[i] *= f
         if opt == SGD:
-            for i in range(n):
-                opt_state[0, i] = momentum * opt_state[0, i] - lr * grad[i]
-                theta[i] += opt_state[0, i]
+            momentum_step(theta, opt_state[0], grad, lr, momentum)
         else:
-            opt_state[2, 0] += 1.0
-            step = opt_state[2, 0]
-            b1, b2 = 0.9, 0.999
-            c1 = 1.0 - b1 ** step
-            c2 = 1.0 - b2 ** step
-            for i in range(n):
-                opt_state[0, i] = b1 * opt_state[0, i] + (1.0 - b1) * grad[i]
-                opt_state[1, i] = b2 * opt_state[1, i] + (1.0 - b2) * grad[i] * grad[i]
-                theta[i] -= lr * (opt_state[0, i] / c1) / (math.sqrt(opt_state[1, i] / c2) + 1e-8)
+            adam_step(theta, opt_state[0], opt_state[1], opt_state[2, :1], grad, lr)
     return losses.shape[0]
 
 

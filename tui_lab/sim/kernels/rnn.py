@@ -33,6 +33,8 @@ import math
 import numpy as np
 from numba import njit
 
+from tui_lab.sim.kernels.optim import clip_or_fail, momentum_step
+
 N_IN = 2
 
 
@@ -183,18 +185,9 @@ def train_chunk(theta, vel, H, X, Y, idx, batch, lr, momentum, clip, learn_h0, l
         if not learn_h0:
             grad[oh:end] = 0.0
         losses[u] = total / max(targets, 1)
-        norm2 = 0.0
-        for i in range(n):
-            norm2 += grad[i] * grad[i]
-        if not (math.isfinite(losses[u]) and math.isfinite(norm2)):
+        if not clip_or_fail(grad, losses[u], clip):
             return u
-        if clip > 0.0 and norm2 > clip * clip:
-            f = clip / math.sqrt(norm2)
-            for i in range(n):
-                grad[i] *= f
-        for i in range(n):
-            vel[i] = momentum * vel[i] - lr * grad[i]
-            theta[i] += vel[i]
+        momentum_step(theta, vel, grad, lr, momentum)
     return losses.shape[0]
 
 

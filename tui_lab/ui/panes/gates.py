@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 from textual_plotext import PlotextPlot
 
 from tui_lab.sim.session import Snapshot
-from tui_lab.ui.panes.gridtext import shade, window
+from tui_lab.ui.panes.gridtext import CURSOR_BINDINGS, TimeCursor, shade, window
 
 MAPS = (("keep", "keep gate (forget)"), ("write", "write gate (input)"),
         ("read", "read gate (output)"), ("cell", "cell value"),
@@ -44,7 +44,7 @@ def heatmap_text(values: np.ndarray, cursor: int, first: int, cols: range,
     return text
 
 
-class GatesPane(Vertical, can_focus=True):
+class GatesPane(TimeCursor, Vertical, can_focus=True):
     """Heatmap + numbers + the selected cell's traces. Keys: g map, ←→ step, ↑↓ cell."""
 
     DEFAULT_CSS = """
@@ -56,12 +56,9 @@ class GatesPane(Vertical, can_focus=True):
     """
     BINDINGS = [
         Binding("g", "next_map", "next map", show=False),
-        Binding("left,h", "move(-1)", "earlier", show=False),
-        Binding("right,l", "move(1)", "later", show=False),
+        *CURSOR_BINDINGS,
         Binding("up,k", "cell(-1)", "cell up", show=False),
         Binding("down,j", "cell(1)", "cell down", show=False),
-        Binding("home", "jump(0)", "first", show=False),
-        Binding("end", "jump(-1)", "last", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -92,14 +89,6 @@ class GatesPane(Vertical, can_focus=True):
 
     def action_next_map(self) -> None:
         self.map_index = (self.map_index + 1) % max(len(self._maps()), 1)
-        self._draw()
-
-    def action_move(self, d: int) -> None:
-        self.cursor += d
-        self._draw()
-
-    def action_jump(self, where: int) -> None:
-        self.cursor = 0 if where == 0 else 10**9
         self._draw()
 
     def action_cell(self, d: int) -> None:

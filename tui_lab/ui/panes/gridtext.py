@@ -3,6 +3,8 @@ column kept in view, and shading for values in [0, 1]."""
 
 import math
 
+from textual.binding import Binding
+
 SHADES = " ░▒▓█"
 
 
@@ -19,3 +21,26 @@ def window(first: int, cursor: int, visible: int, total: int) -> tuple[int, rang
     first = min(max(first, cursor - visible + 1), cursor)
     first = max(min(first, total - visible), 0)
     return first, range(first, min(first + visible, total))
+
+
+CURSOR_BINDINGS = [
+    Binding("left,h", "move(-1)", "earlier", show=False),
+    Binding("right,l", "move(1)", "later", show=False),
+    Binding("home", "jump(0)", "first", show=False),
+    Binding("end", "jump(-1)", "last", show=False),
+]
+
+
+class TimeCursor:
+    """Mixin for panes with a time cursor: ←/→ (h/l) and home/end move it, then
+    `_draw()` (which clamps it to the data) repaints."""
+
+    cursor = 0
+
+    def action_move(self, step: int) -> None:
+        self.cursor += step
+        self._draw()
+
+    def action_jump(self, where: int) -> None:
+        self.cursor = 0 if where == 0 else 10**12
+        self._draw()

@@ -16,6 +16,7 @@ from textual.widgets import Label
 from textual_plotext import PlotextPlot
 
 from tui_lab.sim.session import Snapshot
+from tui_lab.ui.panes.gridtext import CURSOR_BINDINGS, TimeCursor
 
 WINDOW = 40  # time steps shown around the cursor
 SERIES = {"t": "truth", "o": "observations", "f": "filtered", "b": "band", "m": "smoothed"}
@@ -34,7 +35,7 @@ def step_text(e, t: int, comp: int) -> str:
             f"gain {k:.3f} → update {fm:.2f} ± {2 * np.sqrt(fv):.2f}{truth}")
 
 
-class KalmanPane(Vertical, can_focus=True):
+class KalmanPane(TimeCursor, Vertical, can_focus=True):
     DEFAULT_CSS = """
     KalmanPane { height: 1fr; padding: 0 1; }
     KalmanPane:focus { background: $boost; }
@@ -42,10 +43,7 @@ class KalmanPane(Vertical, can_focus=True):
     KalmanPane PlotextPlot { height: 1fr; min-height: 6; }
     """
     BINDINGS = [
-        Binding("left,h", "move(-1)", "earlier", show=False),
-        Binding("right,l", "move(1)", "later", show=False),
-        Binding("home", "jump(0)", "first", show=False),
-        Binding("end", "jump(-1)", "last", show=False),
+        *CURSOR_BINDINGS,
         *[Binding(key, f"toggle('{key}')", f"toggle {name}", show=False)
           for key, name in SERIES.items()],
         Binding("c", "component", "other component", show=False),
@@ -69,14 +67,6 @@ class KalmanPane(Vertical, can_focus=True):
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self._draw()
-
-    def action_move(self, d: int) -> None:
-        self.cursor += d
-        self._draw()
-
-    def action_jump(self, where: int) -> None:
-        self.cursor = 0 if where == 0 else 10**12
         self._draw()
 
     def action_toggle(self, key: str) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from tui_lab.sim.session import Snapshot
-from tui_lab.ui.panes.gridtext import shade, window
+from tui_lab.ui.panes.gridtext import CURSOR_BINDINGS, TimeCursor, shade, window
 
 LABEL_W = 9
 
@@ -45,7 +45,7 @@ def trellis_text(snap: Snapshot, cursor: int, first: int, cols: range) -> Text:
     return text
 
 
-class TrellisPane(Vertical, can_focus=True):
+class TrellisPane(TimeCursor, Vertical, can_focus=True):
     """←/→ (h/l) step, home/end jump, pgup/pgdn move by a screen."""
 
     DEFAULT_CSS = """
@@ -54,12 +54,9 @@ class TrellisPane(Vertical, can_focus=True):
     TrellisPane Label, TrellisPane Static { height: auto; width: 100%; }
     """
     BINDINGS = [
-        Binding("left,h", "move(-1)", "earlier", show=False),
-        Binding("right,l", "move(1)", "later", show=False),
+        *CURSOR_BINDINGS,
         Binding("pageup", "move(-40)", "page back", show=False),
         Binding("pagedown", "move(40)", "page on", show=False),
-        Binding("home", "jump(0)", "first", show=False),
-        Binding("end", "jump(-1)", "last", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -75,14 +72,6 @@ class TrellisPane(Vertical, can_focus=True):
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self._draw()
-
-    def action_move(self, d: int) -> None:
-        self.cursor += d
-        self._draw()
-
-    def action_jump(self, where: int) -> None:
-        self.cursor = 0 if where == 0 else 10**12
         self._draw()
 
     def _draw(self) -> None:
