@@ -39,7 +39,7 @@ async def test_keys_change_the_run_state_and_status_line():
         assert app.report.state == "paused" and "1 upd" in _status(app)
         await pilot.press("plus")
         await _until(pilot, lambda: app.report.snapshot.learning_rate == pytest.approx(0.1))
-        assert "lr 0.1" in _status(app)
+        await _until(pilot, lambda: "lr 0.1" in _status(app))  # repainted within 0.25 s
         await pilot.press("minus", "minus")
         await _until(pilot, lambda: app.report.snapshot.learning_rate == pytest.approx(0.02))
         await pilot.press("plus")
@@ -48,13 +48,14 @@ async def test_keys_change_the_run_state_and_status_line():
         await _until(pilot, lambda: app.trainer.pace is None)
         await pilot.press("space")
         await _until(pilot, lambda: app.report.state == "learned")
-        assert "LEARNED" in app.sub_title and "held-out 100.0%" in _status(app)
-        assert "64:100%" in _status(app)
+        assert "LEARNED" in app.sub_title
+        await _until(pilot, lambda: "held-out 100.0%" in _status(app)
+                     and "64:100%" in _status(app))
         assert app.check_action("toggle", ()) is None  # shown dimmed: nothing to train
         await pilot.press("n")
         await _until(pilot, lambda: app.report.snapshot.seed == 2)
         assert app.report.state == "ready" and app.report.snapshot.updates == 0
-        assert "seed 2" in _status(app)
+        await _until(pilot, lambda: "seed 2" in _status(app))
         assert app.check_action("toggle", ()) is True
 
 
@@ -169,3 +170,17 @@ def test_snapshot_80x24_stepper_after_learning(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=show)
+
+
+async def test_small_terminal_shows_a_message_and_recovers():
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        note = app.query_one("#too-small")
+        assert note.display and "at least 80x24 (it is 60x20 now)" in str(note.render())
+        for w, h in [(20, 5), (300, 100), (79, 24), (80, 23), (1, 1), (120, 40)]:
+            await pilot.resize_terminal(w, h)
+            await pilot.pause()
+            assert note.display == (w < 80 or h < 24)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not note.display and app.is_running

@@ -78,3 +78,9 @@ def test_bad_scenario_in_subprocess_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"tui-lab: {bad}: not valid TOML")
     assert "Traceback" not in proc.stderr
+
+
+def test_warmup_compiles_every_session(capsys):
+    assert main(["warmup"]) == 0
+    out = capsys.readouterr().out
+    assert "7/7" in out and "all kernels compiled and cached" in out

@@ -4,6 +4,7 @@
     tui-lab run SCENARIO [--updates N] [--seed S] [--json]
     tui-lab list                       the shipped scenarios
     tui-lab check FILE...              validate scenario files
+    tui-lab warmup                     compile every kernel ahead of time
     tui-lab inspect-lstm WEIGHTS.npz INPUT.npy|csv [--output KIND] [--json]
                                        open your own PyTorch LSTM in the gate viewer
 
@@ -21,7 +22,7 @@ from tui_lab.scenario import (DEFAULT_SCENARIO, Scenario, ScenarioError,
 from tui_lab.specs import MAX_UPDATES
 
 EXIT_BAD_INPUT = 2
-COMMANDS = ("run", "list", "check", "inspect-lstm")
+COMMANDS = ("run", "list", "check", "inspect-lstm", "warmup")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,6 +117,25 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
+def cmd_warmup() -> int:
+    """Compile each session class's kernels in turn, with a progress line."""
+    import importlib
+
+    from tui_lab.sim.session import SESSIONS
+
+    targets = sorted(set(SESSIONS.values()))
+    start = time.perf_counter()
+    for i, target in enumerate(targets, 1):
+        module, name = target.split(":")
+        bar = "#" * (20 * i // len(targets))
+        print(f"[{bar:<20}] {i}/{len(targets)} {name}...", end="", flush=True)
+        t0 = time.perf_counter()
+        getattr(importlib.import_module(module), name).warmup()
+        print(f" {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"all kernels compiled and cached in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
@@ -130,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(p.parse_args(argv[1:]).files)
         if argv and argv[0] == "run":
             return cmd_run(_run_parser().parse_args(argv[1:]))
+        if argv and argv[0] == "warmup":
+            _Parser(prog="tui-lab warmup", description="Compile every Numba kernel now "
+                    "(they are cached, so the app starts training at once later).",
+                    ).parse_args(argv[1:])
+            return cmd_warmup()
         if argv and argv[0] == "inspect-lstm":
             return cmd_inspect(_inspect_parser().parse_args(argv[1:]))
         args = _app_parser().parse_args(argv)

@@ -3,12 +3,12 @@
 from pathlib import Path
 from typing import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_lab.scenario import (Scenario, ScenarioError, builtin_scenario_paths,
@@ -30,6 +30,7 @@ from tui_lab.ui.panes.status import StatusLine
 from tui_lab.ui.panes.stepper import StepperPane
 from tui_lab.ui.trainer import Command, Edit, LagScale, Phase, Report, Trainer
 
+MIN_SIZE = (80, 24)
 _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
 _VIEW = Binding.Group("view", compact=True)
@@ -139,8 +140,10 @@ class LabApp(App):
                         yield KalmanPane()
                 yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
+        yield Static("", id="too-small")
 
     def on_mount(self) -> None:
+        self._check_size()
         self._load(self.scenario)
         for error in self._shipped_errors:
             self.notify(error, title="shipped scenario skipped", severity="error", timeout=15)
@@ -155,6 +158,19 @@ class LabApp(App):
                 self._shipped_errors.append(str(exc))
         found = [s for s in found if s.name != current.name]
         return sorted(found + [current], key=lambda s: s.name)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size)
+
+    def _check_size(self, size=None) -> None:
+        """Below 80x24 the layout cannot fit: say so instead of drawing it broken."""
+        w, h = size or self.size
+        small = w < MIN_SIZE[0] or h < MIN_SIZE[1]
+        note = self.query_one("#too-small", Static)
+        note.display = small
+        if small:
+            note.update(f"Enlarge the terminal to at least {MIN_SIZE[0]}x{MIN_SIZE[1]} "
+                        f"(it is {w}x{h} now).\n\nTraining goes on; q quits.")
 
     # -------------------------------------------------------------- routing
     def _load(self, scenario: Scenario) -> None:

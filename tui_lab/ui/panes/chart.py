@@ -16,7 +16,7 @@ class LossChart(PlotextPlot):
     DEFAULT_CSS = """
     LossChart { height: 1fr; min-height: 6; border: round $secondary; }
     """
-    REFRESH_SECONDS = 0.5
+    REFRESH_SECONDS = 1.0  # the chart moves once a second: bytes matter over SSH
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

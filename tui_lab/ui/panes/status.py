@@ -1,6 +1,7 @@
 """The status line: run state, updates, speed, loss, accuracy, seed, restarts."""
 
 import math
+import time
 
 from textual.widgets import Static
 
@@ -48,11 +49,36 @@ def status_text(report: Report) -> str:
 
 
 class StatusLine(Static):
-    """Shows the latest report in two lines."""
+    """Shows the latest report; repaints at most 4 times a second while the run
+    state stays the same (every repaint costs bytes on a remote terminal)."""
+
+    MIN_INTERVAL = 0.25
 
     DEFAULT_CSS = """
     StatusLine { height: auto; max-height: 6; padding: 0 1; }
     """
 
+    _last = (0.0, "")
+
     def show(self, report: Report) -> None:
+        now = time.monotonic()
+        last_time, last_state = self._last
+        if report.state == last_state and now - last_time < self.MIN_INTERVAL \
+                and not report.note:
+            self._pending = report
+            if not getattr(self, "_timer_set", False):
+                self._timer_set = True
+                self.set_timer(self.MIN_INTERVAL, self._flush)
+            return
+        self._paint(report, now)
+
+    def _flush(self) -> None:
+        self._timer_set = False
+        pending, self._pending = getattr(self, "_pending", None), None
+        if pending is not None:
+            self._paint(pending, time.monotonic())
+
+    def _paint(self, report: Report, now: float) -> None:
+        self._last = (now, report.state)
+        self._pending = None
         self.update(status_text(report))
