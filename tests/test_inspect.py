@@ -67,3 +67,23 @@ async def test_gate_viewer_opens_your_lstm(files):
         assert "keep gate (forget)" in str(pane.query_one("#gates-head").render())
         await pilot.press("end")
         assert "t=11 cell 1:" in str(pane.query_one("#gates-numbers").render())
+
+
+def test_export_then_inspect_round_trip(tmp_path, capsys):
+    out = tmp_path / "trained.npz"
+    assert main(["run", "delay-lstm", "--updates", "30", "--export-lstm", str(out),
+                 "--json"]) == 0
+    capsys.readouterr()
+    net = LSTM.load_npz(out, output="logistic")
+    assert (net.I, net.H, net.O) == (3, 8, 1)
+    with np.load(out, allow_pickle=False) as data:
+        assert data["weight_ih_l0"].shape == (32, 3) and data["weight_hh_l0"].shape == (32, 8)
+    # the same run again gives the same weights (runs are reproducible)
+    again = tmp_path / "again.npz"
+    assert main(["run", "delay-lstm", "--updates", "30", "--export-lstm", str(again),
+                 "--json"]) == 0
+    np.testing.assert_array_equal(LSTM.load_npz(again).theta, LSTM.load_npz(out).theta)
+    assert main(["run", "adder", "--updates", "10", "--export-lstm",
+                 str(tmp_path / "x.npz")]) == 2
+    assert "has no LSTM" in capsys.readouterr().err
+    assert not list(tmp_path.glob("tmp*.npz"))  # no temporary files left behind

@@ -61,6 +61,9 @@ def _run_parser() -> argparse.ArgumentParser:
                    help="random seed (overrides training.seed)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per line; the last has \"final\": true")
+    p.add_argument("--export-lstm", metavar="FILE.npz",
+                   help="LSTM scenarios: write the trained weights in PyTorch nn.LSTM "
+                   "layout (weight_ih_l0, ...; plus out_weight, out_bias)")
     return p
 
 
@@ -220,6 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("tui-lab: interrupted", file=sys.stderr)
         return 130
     progress.done()
+    if args.export_lstm:
+        _export_lstm(session, args.export_lstm)
     final = {"final": True, **session.summary(),
              "seconds": round(time.perf_counter() - start, 3)}
     if args.json:
@@ -227,6 +232,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         _print_summary(final)
     return 0
+
+
+def _export_lstm(session, path: str) -> None:
+    """Write the session's LSTM as PyTorch-layout arrays, atomically."""
+    import os
+    import tempfile
+
+    import numpy as np
+
+    from tui_lab.sim.lstm import LSTM
+
+    net = getattr(session, "net", None)
+    if not isinstance(net, LSTM):
+        raise ValueError(f"--export-lstm: scenario {session.scenario.name!r} has no LSTM "
+                         f"(its model is {session.scenario.model_kind!r})")
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **net.to_torch_arrays())
+        os.replace(tmp, path)  # a reader sees the old file or the new one, never half
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    print(f"tui-lab: wrote the LSTM's weights to {path}", file=sys.stderr)
 
 
 def _next_chunk(chunk: int, seconds: float, target: float) -> int:
