@@ -147,25 +147,18 @@ class HMMSession(Session):
             true["means"], true["stds"] = self.truth.means_[:, 0], np.sqrt(self.truth.covars_[:, 0])
         agreement = float((perm[path] == self.states).mean())
         loglik = self.model.score(self.X)
-        return Snapshot(
-            scenario=self.scenario.name, title=self.scenario.title,
-            model_kind=self.scenario.model_kind, status=self.status, message=self.message,
-            updates=self.updates, seed=self.seed, restarts=0,
-            learning_rate=self.learning_rate, momentum=self.momentum, history_x=x,
-            history=frozen_mapping({LOGLIK: frozen_array(y[:, 0]),
-                                    VITERBI: frozen_array(y[:, 1])}),
-            metrics=frozen_mapping({"log-lik/step": loglik / T,
-                                    "true model": self.true_loglik / T,
-                                    "Viterbi right": agreement}),
-            params=frozen_mapping({k: frozen_array(v) for k, v in learned.items()}),
-            extra=frozen_mapping({
-                "observations": frozen_array(self.X[:, 0]),
-                "posteriors": frozen_array(gamma),
-                "viterbi": frozen_array(perm[path]),
-                "true_states": frozen_array(self.states),
-                "true_params": frozen_mapping({k: frozen_array(v) for k, v in true.items()}),
-                "viterbi_logprob": logp,
-                "state_names": self._state_names()}))
+        return self._snapshot(
+            x, {LOGLIK: y[:, 0], VITERBI: y[:, 1]},
+            metrics={"log-lik/step": loglik / T, "true model": self.true_loglik / T,
+                     "Viterbi right": agreement},
+            params={k: frozen_array(v) for k, v in learned.items()},
+            extra={"observations": frozen_array(self.X[:, 0]),
+                   "posteriors": frozen_array(gamma),
+                   "viterbi": frozen_array(perm[path]),
+                   "true_states": frozen_array(self.states),
+                   "true_params": frozen_mapping({k: frozen_array(v) for k, v in true.items()}),
+                   "viterbi_logprob": logp,
+                   "state_names": self._state_names()})
 
     def _state_names(self) -> tuple[str, ...]:
         if self.scenario.task_kind == "casino":

@@ -72,15 +72,9 @@ class InspectSession(Session):
         tr = self.net.run(self.x[None])
         gates = {"keep": tr.keep[0], "write": tr.write[0], "read": tr.read[0],
                  "cell": tr.cell[0], "output": tr.output[0, :, 0]}
-        return Snapshot(
-            scenario=self.scenario.name, title=self.scenario.title,
-            model_kind=self.scenario.model_kind, status=self.status, message=self.message,
-            updates=0, seed=self.seed, restarts=0, learning_rate=self.learning_rate,
-            momentum=self.momentum, history_x=frozen_array(np.empty(0)),
-            history=frozen_mapping({}),
-            metrics=frozen_mapping({"cells": self.net.H, "steps": len(self.x)}),
-            extra=frozen_mapping({"gates": frozen_mapping(
-                {k: frozen_array(v) for k, v in gates.items()})}))
+        return self._snapshot(
+            metrics={"cells": self.net.H, "steps": len(self.x)},
+            extra={"gates": frozen_mapping({k: frozen_array(v) for k, v in gates.items()})})
 
     def summary(self) -> dict:
         tr = self.net.run(self.x[None])

@@ -13,8 +13,7 @@ import numpy as np
 
 from tui_lab.scenario import Scenario
 from tui_lab.sim.lds import KalmanFilter
-from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array, \
-    frozen_mapping
+from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array
 from tui_lab.sim.tasks import tracking
 
 LOGLIK, COVERAGE = "log-likelihood per step", "±2σ covers the truth"
@@ -133,20 +132,12 @@ class LDSSession(Session):
             "state_names": ("position", "velocity") if self.scenario.task_kind == "tracking"
             else ("x", "y"),
         }
-        return Snapshot(
-            scenario=self.scenario.name, title=self.scenario.title,
-            model_kind=self.scenario.model_kind, status=self.status, message=self.message,
-            updates=self.updates, seed=self.seed, restarts=0,
-            learning_rate=self.learning_rate, momentum=self.momentum, history_x=x,
-            history=frozen_mapping({LOGLIK: frozen_array(y[:, 0]),
-                                    COVERAGE: frozen_array(y[:, 1])}),
-            metrics=frozen_mapping(metrics),
-            params=frozen_mapping({
-                "transition_matrices": frozen_array(self.model.transition_matrices),
-                "transition_covariance": frozen_array(self.model.transition_covariance),
-                "observation_matrices": frozen_array(self.model.observation_matrices),
-                "observation_covariance": frozen_array(self.model.observation_covariance)}),
-            extra=frozen_mapping(extra))
+        return self._snapshot(
+            x, {LOGLIK: y[:, 0], COVERAGE: y[:, 1]}, metrics=metrics,
+            params={name: frozen_array(getattr(self.model, name)) for name in (
+                "transition_matrices", "transition_covariance", "observation_matrices",
+                "observation_covariance")},
+            extra=extra)
 
     def summary(self) -> dict:
         r, _, _ = self._runs()

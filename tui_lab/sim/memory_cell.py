@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tui_lab.scenario import Scenario
-from tui_lab.sim.session import Session, Snapshot, Status, frozen_array, frozen_mapping
+from tui_lab.sim.session import Session, Snapshot, Status, frozen_array
 
 GATES = ("input", "keep", "write", "read")  # the rows a student can edit
 EDIT_STEP = {"input": 0.1, "keep": 0.1, "write": 0.1, "read": 0.1}
@@ -89,16 +89,10 @@ class MemoryCellSession(Session):
 
     def snapshot(self) -> Snapshot:
         r = self.run()
-        return Snapshot(
-            scenario=self.scenario.name, title=self.scenario.title,
-            model_kind=self.scenario.model_kind, status=self.status, message=self.message,
-            updates=0, seed=self.seed, restarts=0, learning_rate=self.learning_rate,
-            momentum=self.momentum, history_x=frozen_array(np.empty(0)),
-            history=frozen_mapping({}),
-            metrics=frozen_mapping({"read-out": float(r.output[r.readout_step])}),
-            extra=frozen_mapping({"cell": replace(r, **{k: frozen_array(getattr(r, k))
-                                  for k in ("input", "keep", "write", "read", "cell",
-                                            "output", "grad")})}))
+        return self._snapshot(
+            metrics={"read-out": float(r.output[r.readout_step])},
+            extra={"cell": replace(r, **{k: frozen_array(getattr(r, k)) for k in (
+                "input", "keep", "write", "read", "cell", "output", "grad")})})
 
     def summary(self) -> dict:
         r = self.run()

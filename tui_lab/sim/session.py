@@ -135,6 +135,24 @@ class Session(ABC):
             raise ValueError(f"learning rate must be a positive number, got {lr!r}")
         self.learning_rate = float(lr)
 
+    def _snapshot(self, history_x=None, history=None, **fields) -> Snapshot:
+        """A Snapshot with the fields every session shares filled in from self.
+
+        `history` maps series names to (n,) arrays aligned with `history_x`; the
+        rest (metrics, params, extra) come as keyword arguments.
+        """
+        mapped = {k: frozen_mapping(v) for k, v in fields.items()
+                  if k in ("metrics", "params", "extra")}
+        return Snapshot(
+            scenario=self.scenario.name, title=self.scenario.title,
+            model_kind=self.scenario.model_kind, status=self.status, message=self.message,
+            updates=getattr(self, "updates", 0), seed=self.seed,
+            restarts=getattr(self, "restarts", 0), learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            history_x=frozen_array(np.empty(0) if history_x is None else history_x),
+            history=frozen_mapping({k: frozen_array(v) for k, v in (history or {}).items()}),
+            **mapped)
+
     @staticmethod
     @abstractmethod
     def warmup() -> None:

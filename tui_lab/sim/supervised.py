@@ -18,8 +18,7 @@ from abc import abstractmethod
 import numpy as np
 
 from tui_lab.scenario import Scenario
-from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array, \
-    frozen_mapping
+from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array
 
 LOSS, ACCURACY = "loss", "held-out accuracy"
 _IMPROVEMENT = 1e-3  # relative drop of held-out loss that counts as progress
@@ -156,18 +155,10 @@ class SupervisedSession(Session):
         x, y = self.history.arrays()
         metrics = {"loss": self.loss, "held-out": self.heldout_accuracy,
                    **self.extra_metrics()}
-        return Snapshot(
-            scenario=self.scenario.name, title=self.scenario.title,
-            model_kind=self.scenario.model_kind, status=self.status,
-            message=self.message, updates=self.updates, seed=self.seed,
-            restarts=self.restarts, learning_rate=self.learning_rate,
-            momentum=self.momentum, history_x=x,
-            history=frozen_mapping({self.loss_label: frozen_array(y[:, 0]),
-                                    ACCURACY: frozen_array(y[:, 1])}),
-            metrics=frozen_mapping(metrics),
-            params=frozen_mapping({k: frozen_array(v) for k, v in self.net.params().items()}),
-            extra=frozen_mapping(self._extra()),
-        )
+        return self._snapshot(
+            x, {self.loss_label: y[:, 0], ACCURACY: y[:, 1]}, metrics=metrics,
+            params={k: frozen_array(v) for k, v in self.net.params().items()},
+            extra=self._extra())
 
     def summary(self) -> dict:
         return {
