@@ -41,7 +41,8 @@ def forward_backward(startprob, transmat, B, starts, gamma, xi_sum, want_xi=True
     Returns the log-likelihood (-inf if some sequence is impossible)."""
     T, N = B.shape
     alpha = np.empty((T, N))
-    beta = np.empty((T, N))
+    beta_next = np.empty(N)
+    beta_now = np.empty(N)
     c = np.empty(T)
     w = np.empty(N)
     xi_sum[:] = 0.0
@@ -74,26 +75,29 @@ def forward_backward(startprob, transmat, B, starts, gamma, xi_sum, want_xi=True
             inv = 1.0 / tot
             for j in range(N):
                 alpha[t, j] *= inv
+        # backward pass with one beta vector; gamma and xi are formed on the way
         for i in range(N):
-            beta[t1 - 1, i] = 1.0
+            beta_next[i] = 1.0
+            gamma[t1 - 1, i] = alpha[t1 - 1, i]
         for t in range(t1 - 2, t0 - 1, -1):
             inv = 1.0 / c[t + 1]
             for j in range(N):
-                w[j] = B[t + 1, j] * beta[t + 1, j] * inv
+                w[j] = B[t + 1, j] * beta_next[j] * inv
             for i in range(N):
                 b = 0.0
                 for j in range(N):
                     b += transmat[i, j] * w[j]
-                beta[t, i] = b
+                beta_now[i] = b
+                gamma[t, i] = alpha[t, i] * b
             if want_xi:
                 for i in range(N):
                     a = alpha[t, i]
                     for j in range(N):
                         xi_sum[i, j] += a * transmat[i, j] * w[j]
+            for i in range(N):
+                beta_next[i] = beta_now[i]
         for t in range(t0, t1):
             loglik += math.log(c[t])
-            for i in range(N):
-                gamma[t, i] = alpha[t, i] * beta[t, i]
     return loglik
 
 
