@@ -132,3 +132,13 @@ async def test_kalman_view_at_80x24():
         assert "velocity" in str(pane.query_one("#kalman-head").render())
         m = app.report.snapshot.metrics
         assert m["smoothed RMSE"] < m["filtered RMSE"]
+
+
+async def test_learning_rate_keys_are_hidden_where_there_is_none():
+    from tui_lab.ui.app import LabApp
+
+    for name, shown in (("lds-em", False), ("hmm-casino", False), ("memory-cell", False),
+                        ("adder", True), ("delay-lstm", True)):
+        app = LabApp(resolve_scenario(name), autostart=False)
+        async with app.run_test(size=(80, 24)):
+            assert (app.check_action("lr_up", ()) is not False) == shown, name

@@ -31,6 +31,7 @@ from tui_lab.ui.panes.stepper import StepperPane
 from tui_lab.ui.trainer import Command, Edit, LagScale, Phase, Report, Trainer
 
 MIN_SIZE = (80, 24)
+GRADIENT_MODELS = ("rnn", "ffn", "lstm")  # the models a learning rate means something for
 _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
 _VIEW = Binding.Group("view", compact=True)
@@ -235,6 +236,8 @@ class LabApp(App):
             return parameters[0] in getattr(self, "views", VIEWS)
         if action not in _TRAINING_ACTIONS:
             return True
+        if action in ("lr_up", "lr_down") and self.scenario.model_kind not in GRADIENT_MODELS:
+            return False  # EM and hand-set models have no learning rate: hide the keys
         if self.report.snapshot is None:  # compiling: keys shown, dimmed
             return None
         if action in ("toggle", "step") and self.report.snapshot.status.value != "ready":
