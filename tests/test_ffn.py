@@ -4,6 +4,7 @@ against finite differences, and the failure on numbers that use the high bits.""
 import numpy as np
 import pytest
 
+from tests.fd import numeric_gradient
 from tests.twins import ffn_np
 from tui_lab.scenario import ScenarioError, parse_scenario, resolve_scenario
 from tui_lab.sim.ffn import FeedForwardNet
@@ -48,16 +49,7 @@ def test_gradient_matches_finite_differences():
     X, Y = _data(rng, N=3)
     net = FeedForwardNet(12, 4, 7, rng, init_scale=0.7)
     _, grad = net.loss_grad(X, Y)
-    theta0, eps = net.theta.copy(), 1e-6
-    numeric = np.empty_like(grad)
-    for i in range(len(theta0)):
-        net.theta[:] = theta0
-        net.theta[i] += eps
-        up, _ = net.loss_grad(X, Y)
-        net.theta[i] -= 2 * eps
-        down, _ = net.loss_grad(X, Y)
-        numeric[i] = (up - down) / (2 * eps)
-    net.theta[:] = theta0
+    numeric = numeric_gradient(net.theta, lambda: net.loss_grad(X, Y)[0])
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 

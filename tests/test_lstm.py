@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.fd import numeric_gradient
 from tests.twins import lstm_np
 from tui_lab.sim.lstm import LSTM, WeightsError
 
@@ -49,16 +50,7 @@ def test_gradient_matches_finite_differences(kind):
     X, Y, M = _problem(kind, rng, N=2, T=5)
     net = LSTM(3, 3, 2, rng, output=kind, init_scale=0.9)
     _, grad = net.loss_grad(X, Y, M)
-    theta0, eps = net.theta.copy(), 1e-6
-    numeric = np.empty_like(grad)
-    for i in range(len(theta0)):
-        net.theta[:] = theta0
-        net.theta[i] += eps
-        up, _ = net.loss_grad(X, Y, M)
-        net.theta[i] -= 2 * eps
-        down, _ = net.loss_grad(X, Y, M)
-        numeric[i] = (up - down) / (2 * eps)
-    net.theta[:] = theta0
+    numeric = numeric_gradient(net.theta, lambda: net.loss_grad(X, Y, M)[0])
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
     # every gate's weights really receive gradient
     W = grad[:4 * 3 * 3].reshape(12, 3)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tests.fd import numeric_gradient
 from tests.twins import rnn_np
 from tui_lab.sim.kernels import rnn as k
 from tui_lab.sim.rnn import LogisticRNN
@@ -52,17 +53,7 @@ def test_gradient_matches_finite_differences(H):
     X, Y = _data(rng, N=3, n=6)
     net = _net(H, seed=H)
     _, grad = net.loss_grad(X, Y)
-    theta0 = net.theta.copy()
-    numeric = np.empty_like(grad)
-    eps = 1e-6
-    for i in range(len(theta0)):
-        net.theta[:] = theta0
-        net.theta[i] += eps
-        up, _ = net.loss_grad(X, Y)
-        net.theta[i] -= 2 * eps
-        down, _ = net.loss_grad(X, Y)
-        numeric[i] = (up - down) / (2 * eps)
-    net.theta[:] = theta0
+    numeric = numeric_gradient(net.theta, lambda: net.loss_grad(X, Y)[0])
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
     assert np.abs(grad[-H:]).max() > 1e-6  # h0 really gets a gradient
 
