@@ -204,17 +204,18 @@ class LabApp(App):
             self.show_report(message.report)
 
     def show_report(self, report: Report) -> None:
-        """Route a report to the header, the chart and the status line."""
+        """Route a report to the header, the status line, the chart (which stores it
+        and draws on its own timer) and the view on screen; a view that is not on
+        screen gets the latest snapshot when it is shown."""
         changed = report.state != self.report.state
         self.report = report
         self.sub_title = f"{report.state.upper()} · {self.scenario.title}"
         self.query_one(StatusLine).show(report)
         if report.snapshot is not None:
             self.query_one(LossChart).show(report.snapshot)
-            for view in self.views:
-                pane = self.VIEW_PANES.get(view)
-                if pane is not None:
-                    self.query_one(pane).show(report.snapshot)
+            active = self.query_one(TabbedContent).active
+            if active != "chart" and active in self.views:
+                self.query_one(self.VIEW_PANES[active]).show(report.snapshot)
         if report.note:
             self.notify(report.note, timeout=4)
         if changed:
@@ -293,6 +294,11 @@ class LabApp(App):
         self.workers.cancel_group(self, "trainer")
         self._load(scenario)
         self.notify(f"loaded {scenario.name} from {scenario.source}", timeout=3)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        view = event.pane.id
+        if view != "chart" and view in self.views and self.report.snapshot is not None:
+            self.query_one(self.VIEW_PANES[view]).show(self.report.snapshot)
 
     def action_view(self, view: str) -> None:
         if view not in self.views:

@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 from textual_plotext import PlotextPlot
 
 from tui_lab.sim.session import Snapshot
-from tui_lab.ui.panes.gridtext import CURSOR_BINDINGS, TimeCursor, shade, window
+from tui_lab.ui.panes.gridtext import CURSOR_BINDINGS, RedrawGate, TimeCursor, shade, window
 
 MAPS = (("keep", "keep gate (forget)"), ("write", "write gate (input)"),
         ("read", "read gate (output)"), ("cell", "cell value"),
@@ -68,7 +68,7 @@ class GatesPane(TimeCursor, Vertical, can_focus=True):
         self.cursor = 0
         self.first = 0
         self.cell = 0
-        self._plotted: tuple | None = None
+        self._plot_gate = RedrawGate()
 
     def compose(self):
         yield Label("", id="gates-head")
@@ -127,10 +127,9 @@ class GatesPane(TimeCursor, Vertical, can_focus=True):
         self._plot(maps, g, j)
 
     def _plot(self, maps, g, j) -> None:
-        key = (self.snapshot.updates, self.snapshot.seed, j, self.snapshot.scenario)
-        if key == self._plotted:
+        if not self._plot_gate.due((self.snapshot.seed, j, self.snapshot.scenario),
+                                   self.snapshot.updates):
             return
-        self._plotted = key
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_data()

@@ -2,6 +2,7 @@
 column kept in view, and shading for values in [0, 1]."""
 
 import math
+import time
 
 from textual.binding import Binding
 
@@ -44,3 +45,22 @@ class TimeCursor:
     def action_jump(self, where: int) -> None:
         self.cursor = 0 if where == 0 else 10**12
         self._draw()
+
+
+class RedrawGate:
+    """Decides when a plotext plot is worth rebuilding on the UI thread: at once
+    when what it shows changed (another cell, scenario, scale), at most once a
+    second when only training moved on (every rebuild costs time and bytes)."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.seconds = seconds
+        self._key: tuple | None = None
+        self._updates = None
+        self._at = 0.0
+
+    def due(self, key: tuple, updates: int) -> bool:
+        now = time.monotonic()
+        if key == self._key and (updates == self._updates or now - self._at < self.seconds):
+            return False
+        self._key, self._updates, self._at = key, updates, now
+        return True

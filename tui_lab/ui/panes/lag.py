@@ -10,6 +10,7 @@ from textual.widgets import Label
 from textual_plotext import PlotextPlot
 
 from tui_lab.sim.session import Snapshot
+from tui_lab.ui.panes.gridtext import RedrawGate
 
 
 class LagPane(Vertical, can_focus=True):
@@ -34,7 +35,7 @@ class LagPane(Vertical, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._drawn: tuple | None = None
+        self._gate = RedrawGate()
 
     def compose(self):
         yield Label("", id="lag-head")
@@ -52,10 +53,9 @@ class LagPane(Vertical, can_focus=True):
             return
         head.update(f"[b]log10 |∂loss/∂state|, k steps before the answer[/b]   "
                     f"< > rescale U (now {snapshot.extra['lag_scale']:g})")
-        key = (snapshot.updates, snapshot.seed, snapshot.extra["lag_scale"], snapshot.scenario)
-        if key == self._drawn:
+        if not self._gate.due((snapshot.seed, snapshot.extra["lag_scale"], snapshot.scenario),
+                              snapshot.updates):
             return
-        self._drawn = key
         plt = self.query_one(PlotextPlot).plt
         plt.clear_data()
         numbers = []
