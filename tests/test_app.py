@@ -184,3 +184,29 @@ async def test_small_terminal_shows_a_message_and_recovers():
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not note.display and app.is_running
+
+
+@pytest.mark.parametrize("name", [s.name for s in __import__(
+    "tui_lab.scenario", fromlist=["builtin_scenarios"]).builtin_scenarios()])
+async def test_every_scenario_draws_in_every_view(name):
+    """Each shipped scenario's snapshot, a few updates in, draws in the chart and in
+    each of its views without raising (the chart reads the first two series)."""
+    keys = {b.action[6:-2]: b.key for b in LabApp.BINDINGS if b.action.startswith("view(")}
+    scenario = resolve_scenario(name)
+    session = open_session(scenario)
+    session.warmup()
+    if not session.done:
+        session.train(3)
+    snap = session.snapshot()
+    app = LabApp(scenario, autostart=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.show_report(Report(Phase.PAUSED, snap))
+        chart = app.query_one(LossChart)
+        chart.redraw_if_changed()
+        if len(snap.history_x):
+            first = next(iter(snap.history))
+            assert chart.border_subtitle.startswith(f"⠒ {first}")
+        for view in app.views:
+            await pilot.press(keys[view])
+            await pilot.pause()
+            assert app.query_one("#views").active == view

@@ -25,6 +25,7 @@ DEFAULT_SCENARIO = "adder"
 COMPATIBLE_TASKS = {"rnn": ("binary_addition", "delay"), "lstm": ("delay",),
                     "ffn": ("binary_addition",), "memory_cell": ("given",),
                     "lstm_file": ("given",), "hmm": ("casino", "regimes"),
+                    "memory_sweep": ("kbits",),
                     "lds": ("tracking", "oscillator")}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SECTION_RE = re.compile(r"^7[a-e]-\d\d$")
@@ -58,6 +59,14 @@ class Scenario:
         """A copy with some training settings changed (for --seed, --updates)."""
         training = dataclasses.replace(self.training, **changes)
         return dataclasses.replace(self, training=training)
+
+    def with_model(self, **changes: Any) -> "Scenario":
+        """A copy with some model settings changed (unchecked: for tests and tools)."""
+        return dataclasses.replace(self, model=dataclasses.replace(self.model, **changes))
+
+    def with_task(self, **changes: Any) -> "Scenario":
+        """A copy with some task settings changed (unchecked: for tests and tools)."""
+        return dataclasses.replace(self, task=dataclasses.replace(self.task, **changes))
 
 
 def _type_name(tp: Any) -> str:

@@ -136,6 +136,40 @@ class HMMSpec:
 
 
 @dataclass(frozen=True)
+class MemorySweepSpec:
+    """HMMs of 1, 2, 4, ... states against LSTMs of 1, 2, ... cells (7a-07)."""
+
+    LABEL: ClassVar[str] = "HMM vs LSTM (7a-07)"
+    OPTIMIZERS: ClassVar[tuple] = ("sgd", "adam")
+
+    states: int = spec(32, doc="largest HMM tried: N = 1, 2, 4, ... up to this", min=1,
+                       max=64)
+    restarts: int = spec(10, doc="Baum-Welch runs from different starts per N (the one "
+                         "with the best training likelihood is kept)", min=1, max=100)
+    em_iterations: int = spec(300, doc="Baum-Welch iterations per run at most", min=1,
+                              max=100_000)
+    cells: int = spec(6, doc="largest LSTM tried: H = 1, 2, ... up to this many cells",
+                      min=1, max=64)
+    seeds: int = spec(3, doc="LSTM runs from different seeds per H (the best is kept)",
+                      min=1, max=100)
+    lstm_updates: int = spec(3000, doc="LSTM updates per run at most", min=1,
+                             max=MAX_UPDATES)
+    forget_bias: float = spec(1.0, doc="initial bias of the LSTM's keep (forget) gates",
+                              min=-20.0, max=20.0)
+
+
+@dataclass(frozen=True)
+class KBitsSpec:
+    """Carry a k-bit word across a gap and give it back (7a-07)."""
+
+    max_bits: int = spec(4, doc="words of k = 1 .. max_bits bits are tried", min=1, max=6)
+    gap: int = spec(5, doc="mean wait between the word and its recall (random, at most 4x)",
+                    min=1, max=500)
+    sequences: int = spec(400, doc="training sequences per k", min=10, max=100_000)
+    heldout: int = spec(512, doc="held-out sequences per k", min=10, max=100_000)
+
+
+@dataclass(frozen=True)
 class CasinoSpec:
     """The dishonest casino: a fair and a loaded die, switched now and then."""
 
@@ -257,11 +291,12 @@ class TrainingSpec:
 
 MODEL_SPECS: dict[str, type] = {"rnn": RNNSpec, "lstm": LSTMSpec, "ffn": FeedForwardSpec,
                                 "memory_cell": MemoryCellSpec, "lstm_file": LSTMFileSpec,
-                                "hmm": HMMSpec, "lds": LDSSpec}
+                                "hmm": HMMSpec, "memory_sweep": MemorySweepSpec,
+                                "lds": LDSSpec}
 """Model kinds a scenario may name in `model.kind`."""
 
 TASK_SPECS: dict[str, type] = {"binary_addition": BinaryAdditionSpec, "delay": DelaySpec,
                                "given": GivenSpec, "casino": CasinoSpec,
-                               "regimes": RegimesSpec, "tracking": TrackingSpec,
+                               "regimes": RegimesSpec, "kbits": KBitsSpec, "tracking": TrackingSpec,
                                "oscillator": OscillatorSpec}
 """Task kinds a scenario may name in `task.kind`."""

@@ -29,6 +29,7 @@ class Status(str, Enum):
     STUCK = "stuck"
     DIVERGED = "diverged"
     BUDGET = "budget spent"
+    DONE = "sweep done"  # a sweep of many fits has run them all
     GIVEN = "given weights"  # nothing to train: a hand-set model to step through
 
 
@@ -184,6 +185,7 @@ SESSIONS: dict[tuple[str, str], str] = {
     ("lstm_file", "given"): "tui_lab.sim.inspect:InspectSession",
     ("hmm", "casino"): "tui_lab.sim.hmm_session:HMMSession",
     ("hmm", "regimes"): "tui_lab.sim.hmm_session:HMMSession",
+    ("memory_sweep", "kbits"): "tui_lab.sim.kbits:MemorySweepSession",
     ("lds", "tracking"): "tui_lab.sim.lds_session:LDSSession",
     ("lds", "oscillator"): "tui_lab.sim.lds_session:LDSSession",
 }

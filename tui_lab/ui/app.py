@@ -15,6 +15,7 @@ from tui_lab.scenario import (Scenario, ScenarioError, builtin_scenario_paths,
                               load_scenario, resolve_scenario)
 from tui_lab.ui.messages import ReportReady
 from tui_lab.ui.panes.automaton import AutomatonPane
+from tui_lab.ui.panes.capacity import CapacityPane
 from tui_lab.ui.panes.cell import CellGrid, CellPane
 from tui_lab.ui.panes.gates import GatesPane
 from tui_lab.ui.panes.hmm_tables import HMMTablesPane
@@ -36,7 +37,7 @@ _LR = Binding.Group("lr", compact=True)
 _PACE = Binding.Group("speed", compact=True)
 _VIEW = Binding.Group("view", compact=True)
 VIEWS = ("chart", "stepper", "automaton", "gates", "lag", "cell", "trellis", "tables",
-         "kalman")
+         "kalman", "capacity")
 VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab order
     ("rnn", "binary_addition"): ("chart", "stepper", "automaton"),
     ("lstm", "delay"): ("chart", "gates", "lag"),
@@ -45,6 +46,7 @@ VIEWS_FOR = {  # (model kind, task kind) -> the views that make sense, in tab or
     ("lstm_file", "given"): ("gates",),
     ("hmm", "casino"): ("chart", "trellis", "tables"),
     ("hmm", "regimes"): ("chart", "trellis", "tables"),
+    ("memory_sweep", "kbits"): ("chart", "capacity"),
     ("lds", "tracking"): ("kalman", "chart"),
     ("lds", "oscillator"): ("kalman", "chart"),
 }
@@ -89,6 +91,8 @@ class LabApp(App):
                 tooltip="view: HMM transition and emission tables, learned and true"),
         Binding("9", "view('kalman')", "Kalman", id="view_kalman", group=_VIEW,
                 tooltip="view: Kalman filter step by step: truth, observations, band"),
+        Binding("0", "view('capacity')", "Capacity", id="view_capacity", group=_VIEW,
+                tooltip="view: HMM states vs LSTM cells needed to carry k bits (7a-07)"),
         Binding("o", "open", "Open", id="open", show=False,
                 tooltip="open a scenario file by its path"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
@@ -99,7 +103,8 @@ class LabApp(App):
 
     VIEW_PANES = {"chart": LossChart, "stepper": StepperPane, "automaton": AutomatonPane,
                   "gates": GatesPane, "lag": LagPane, "cell": CellPane,
-                  "trellis": TrellisPane, "tables": HMMTablesPane, "kalman": KalmanPane}
+                  "trellis": TrellisPane, "tables": HMMTablesPane, "kalman": KalmanPane,
+                  "capacity": CapacityPane}
 
     def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
                  autostart: bool = True) -> None:
@@ -139,6 +144,8 @@ class LabApp(App):
                         yield HMMTablesPane()
                     with TabPane("9 Kalman", id="kalman"):
                         yield KalmanPane()
+                    with TabPane("0 Capacity", id="capacity"):
+                        yield CapacityPane()
                 yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
         yield Static("", id="too-small")

@@ -48,19 +48,22 @@ class LossChart(PlotextPlot):
             plt.title("no evaluation yet: press space to train")
             self.border_subtitle = ""
         else:
-            (left, y_left), (right, y_right) = list(snap.history.items())[:2]
+            series = list(snap.history.items())[:2]
+            (left, y_left), right = series[0], series[1:]
             x = snap.history_x.tolist()
             plt.title("")
             # No in-plot legend (it hides the top rows); the markers differ, so the
             # subtitle tells the series apart without colour.
             plt.plot(x, y_left.tolist(), yside="left", marker="braille")
-            plt.plot(x, y_right.tolist(), yside="right", marker="+")
-            plt.ylim(0, 1.0, yside="right")
+            self.border_subtitle = f"⠒ {left}"
+            if right:  # the second series is a share, on the right axis from 0 to 1
+                plt.plot(x, right[0][1].tolist(), yside="right", marker="+")
+                plt.ylim(0, 1.0, yside="right")
+                self.border_subtitle += f"  + {right[0][0]} (right)"
             lo, hi = float(y_left.min()), float(y_left.max())
             if lo >= 0:  # losses: from zero up
                 plt.ylim(0, max(hi, 1e-3) * 1.05, yside="left")
             else:  # log-likelihoods: just the range, with a margin
                 pad = max(hi - lo, 1e-3) * 0.05
                 plt.ylim(lo - pad, hi + pad, yside="left")
-            self.border_subtitle = f"⠒ {left}  + {right} (right)"
         self.refresh()
