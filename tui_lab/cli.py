@@ -1,7 +1,10 @@
 """The `tui-lab` command.
 
     tui-lab [SCENARIO] [--no-mouse]    open the lab (default scenario: adder)
-    tui-lab run SCENARIO [--updates N] [--seed S] [--json]
+    tui-lab run SCENARIO [--updates N] [--seed S] [--json] [--save F.npz] [--csv F.csv]
+    tui-lab open FILE.npz              resume a saved run in the app
+    tui-lab serve [SCENARIO] [--host H] [--port P]
+                                       the lab in a web browser (textual-serve)
     tui-lab list                       the shipped scenarios
     tui-lab check FILE...              validate scenario files
     tui-lab warmup                     compile every kernel ahead of time
@@ -61,6 +64,10 @@ def _run_parser() -> argparse.ArgumentParser:
                    help="random seed (overrides training.seed)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per line; the last has \"final\": true")
+    p.add_argument("--save", metavar="FILE.npz",
+                   help="at the end, save the run (tui-lab open FILE resumes it in the app)")
+    p.add_argument("--csv", metavar="FILE.csv",
+                   help="at the end, write the chart's histories as CSV")
     p.add_argument("--export-lstm", metavar="FILE.npz",
                    help="LSTM scenarios: write the trained weights in PyTorch nn.LSTM "
                    "layout (weight_ih_l0, ...; plus out_weight, out_bias)")
@@ -158,6 +165,23 @@ def main(argv: list[str] | None = None) -> int:
                     "(they are cached, so the app starts training at once later).",
                     ).parse_args(argv[1:])
             return cmd_warmup()
+        if argv and argv[0] == "open":
+            p = _Parser(prog="tui-lab open", description="Resume a saved run (.npz, from "
+                        "the app's w key or tui-lab run --save) in the app.")
+            p.add_argument("file")
+            p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+            args = p.parse_args(argv[1:])
+            return cmd_open(args.file, mouse=not args.no_mouse)
+        if argv and argv[0] == "serve":
+            p = _Parser(prog="tui-lab serve", description="Serve the lab to a web browser "
+                        "with textual-serve (each browser tab runs its own lab).")
+            p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+            p.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default: %(default)s, this machine "
+                           "only; over SSH, forward the port: ssh -L 8000:localhost:8000)")
+            p.add_argument("--port", type=_bounded_int(1, 65535), default=8000)
+            args = p.parse_args(argv[1:])
+            return cmd_serve(args.scenario, args.host, args.port)
         if argv and argv[0] == "inspect-lstm":
             return cmd_inspect(_inspect_parser().parse_args(argv[1:]))
         args = _app_parser().parse_args(argv)
@@ -225,6 +249,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress.done()
     if args.export_lstm:
         _export_lstm(session, args.export_lstm)
+    if args.save or args.csv:
+        from tui_lab import saves
+
+        if args.save:
+            print(f"tui-lab: saved the run to {saves.save_session(session, args.save)}",
+                  file=sys.stderr)
+        if args.csv:
+            print(f"tui-lab: wrote the histories to "
+                  f"{saves.export_csv(session.snapshot(), args.csv)}", file=sys.stderr)
     final = {"final": True, **session.summary(),
              "seconds": round(time.perf_counter() - start, 3)}
     if args.json:
@@ -236,26 +269,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _export_lstm(session, path: str) -> None:
     """Write the session's LSTM as PyTorch-layout arrays, atomically."""
-    import os
-    import tempfile
-
-    import numpy as np
-
+    from tui_lab.saves import atomic_savez
     from tui_lab.sim.lstm import LSTM
 
     net = getattr(session, "net", None)
     if not isinstance(net, LSTM):
         raise ValueError(f"--export-lstm: scenario {session.scenario.name!r} has no LSTM "
                          f"(its model is {session.scenario.model_kind!r})")
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **net.to_torch_arrays())
-        os.replace(tmp, path)  # a reader sees the old file or the new one, never half
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_savez(path, net.to_torch_arrays())  # a reader sees the old file or the new one
     print(f"tui-lab: wrote the LSTM's weights to {path}", file=sys.stderr)
 
 
@@ -310,6 +331,48 @@ class _Progress:
     def done(self) -> None:
         if self.enabled:
             print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def bind_warning(host: str) -> str:
+    """The warning for serving beyond this machine ("" for a loopback address)."""
+    if host in LOOPBACK or host.startswith("127."):
+        return ""
+    return (f"tui-lab: warning: serving on {host}, not 127.0.0.1: anyone who can reach "
+            "this address can drive the lab, with your file permissions, and there is no "
+            "login. Prefer the default and an SSH tunnel (ssh -L 8000:localhost:8000 host).")
+
+
+def cmd_serve(scenario_name: str, host: str, port: int) -> int:
+    import shlex
+
+    resolve_scenario(scenario_name)  # a bad name fails here, not in every browser tab
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print("tui-lab: serve needs textual-serve: pip install 'tui-lab[web]' "
+              "(or pip install textual-serve)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if warning := bind_warning(host):
+        print(warning, file=sys.stderr)
+    command = f"{shlex.quote(sys.executable)} -m tui_lab {shlex.quote(scenario_name)}"
+    print(f"tui-lab: serving {scenario_name} at http://{host}:{port} (ctrl+c stops)",
+          file=sys.stderr, flush=True)
+    Server(command, host=host, port=port, title="tui-lab").serve()
+    return 0
+
+
+def cmd_open(path: str, mouse: bool = True) -> int:
+    from tui_lab.saves import load_session
+
+    session = load_session(path)
+    from tui_lab.ui.app import LabApp
+
+    app = LabApp(session.scenario, resume=session)
+    app.run(mouse=mouse)
+    return app.return_code or 0
 
 
 def cmd_app(scenario_name: str, mouse: bool = True) -> int:

@@ -54,6 +54,7 @@ class Scenario:
     task: Any  # an instance of TASK_SPECS[task_kind]
     training: TrainingSpec
     source: str = "<string>"
+    text: str = ""  # the TOML it was read from (a save carries it)
 
     def with_training(self, **changes: Any) -> "Scenario":
         """A copy with some training settings changed (for --seed, --updates)."""
@@ -61,12 +62,16 @@ class Scenario:
         return dataclasses.replace(self, training=training)
 
     def with_model(self, **changes: Any) -> "Scenario":
-        """A copy with some model settings changed (unchecked: for tests and tools)."""
-        return dataclasses.replace(self, model=dataclasses.replace(self.model, **changes))
+        """A copy with some model settings changed (unchecked: for tests and tools;
+        it no longer matches its file's text, so it cannot be saved)."""
+        return dataclasses.replace(self, model=dataclasses.replace(self.model, **changes),
+                                   text="")
 
     def with_task(self, **changes: Any) -> "Scenario":
-        """A copy with some task settings changed (unchecked: for tests and tools)."""
-        return dataclasses.replace(self, task=dataclasses.replace(self.task, **changes))
+        """A copy with some task settings changed (unchecked: for tests and tools;
+        it no longer matches its file's text, so it cannot be saved)."""
+        return dataclasses.replace(self, task=dataclasses.replace(self.task, **changes),
+                                   text="")
 
 
 def _type_name(tp: Any) -> str:
@@ -207,7 +212,7 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
         raise ScenarioError(source, "training.optimizer", f"a {model_kind!r} model offers "
                             f"{', '.join(map(repr, offered))}; got {training.optimizer!r}")
     return Scenario(name, title, tuple(sections), notes, model_kind, model,
-                    task_kind, task, training, source)
+                    task_kind, task, training, source, text)
 
 
 def load_scenario(path: str | Path) -> Scenario:

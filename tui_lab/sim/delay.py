@@ -45,6 +45,7 @@ class DelaySession(SupervisedSession):
     """An LSTM or a logistic RNN on the delay task."""
 
     loss_label = "loss (nats/answer)"
+    SAVED = (*SupervisedSession.SAVED, "lag_scale")
 
     def __init__(self, scenario, seed=None) -> None:
         self.lag_scale = 1.0

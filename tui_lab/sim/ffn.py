@@ -13,6 +13,8 @@ from tui_lab.sim.kernels import ffn as k
 class FeedForwardNet:
     """I inputs -> H logistic hidden units -> O logistic outputs."""
 
+    SAVED = ("theta", "velocity")
+
     def __init__(self, n_in: int, hidden: int, n_out: int, rng: np.random.Generator, *,
                  init_scale: float = 0.1) -> None:
         self.I, self.H, self.O = int(n_in), int(hidden), int(n_out)

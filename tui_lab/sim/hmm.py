@@ -107,6 +107,8 @@ class _BaseHMM:
 class CategoricalHMM(_BaseHMM):
     """Discrete symbols 0..n_features-1; emissionprob_ (N, K)."""
 
+    SAVED = ("startprob_", "transmat_", "emissionprob_")
+
     def __init__(self, n_components: int, n_features: int, **kwargs) -> None:
         super().__init__(n_components, **kwargs)
         self.n_features = int(n_features)
@@ -139,6 +141,8 @@ class CategoricalHMM(_BaseHMM):
 
 class GaussianHMM(_BaseHMM):
     """One-dimensional Gaussian emissions: means_ (N, 1), covars_ (N, 1)."""
+
+    SAVED = ("startprob_", "transmat_", "means_", "covars_")
 
     def __init__(self, n_components: int, **kwargs) -> None:
         super().__init__(n_components, **kwargs)

@@ -36,6 +36,8 @@ def best_permutation(path: np.ndarray, truth: np.ndarray, n: int) -> np.ndarray:
 class HMMSession(Session):
     """Baum-Welch on data drawn from the scenario's true model."""
 
+    SAVED = ("updates", "status", "message", "loglik", "history", "model")
+
     @staticmethod
     def warmup() -> None:
         m = CategoricalHMM(2, 3)

@@ -48,7 +48,13 @@ def state_counts(largest: int) -> tuple[int, ...]:
 
 
 class MemorySweepSession(Session):
-    """The HMM-vs-LSTM sweep of 7a-07 (see module docstring)."""
+    """The HMM-vs-LSTM sweep of 7a-07 (see module docstring).
+
+    A save keeps every finished fit; the fit in progress starts again on resume.
+    """
+
+    SAVED = ("updates", "status", "message", "history", "job_index", "hmm_recall",
+             "hmm_bits", "lstm_recall", "lstm_bits")
 
     @staticmethod
     def warmup() -> None:

@@ -30,6 +30,9 @@ class FilterResult:
 class KalmanFilter:
     """A linear-Gaussian state space model (see module docstring)."""
 
+    SAVED = ("transition_matrices", "observation_matrices", "transition_covariance",
+             "observation_covariance", "initial_state_mean", "initial_state_covariance")
+
     def __init__(self, transition_matrices, observation_matrices, transition_covariance,
                  observation_covariance, initial_state_mean, initial_state_covariance,
                  control_matrices=None) -> None:

@@ -33,6 +33,8 @@ def summary_figures(truth: np.ndarray, y: np.ndarray, filt_mean, filt_var, smoot
 class LDSSession(Session):
     """A true linear dynamical system, its data, and a filter (true or learned)."""
 
+    SAVED = ("updates", "status", "message", "loglik", "history", "model")
+
     @staticmethod
     def warmup() -> None:
         kf = tracking.constant_velocity(1.0, 0.1, 1.0)

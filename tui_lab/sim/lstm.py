@@ -40,6 +40,8 @@ class LSTMTrace:
 class LSTM:
     """I inputs -> H LSTM cells -> O outputs (linear, logistic or softmax)."""
 
+    SAVED = ("theta", "opt_state")
+
     def __init__(self, n_in: int, hidden: int, n_out: int, rng: np.random.Generator, *,
                  output: str = "logistic", init_scale: float | None = None,
                  forget_bias: float = 1.0) -> None:

@@ -58,6 +58,8 @@ def run_cell(x, keep, write, read) -> CellRun:
 class MemoryCellSession(Session):
     """A hand-set memory cell: nothing to train; the student edits the gates."""
 
+    SAVED = ("values",)  # the student's edits
+
     @staticmethod
     def warmup() -> None:
         """No kernels: the cell is a few multiplications."""

@@ -43,6 +43,8 @@ class LogisticRNN:
         learn_initial_state: whether training follows h0's gradient (7b-05).
     """
 
+    SAVED = ("theta", "velocity")
+
     def __init__(self, hidden: int, rng: np.random.Generator, *, n_in: int = k.N_IN,
                  init_scale: float = 1.0, initial_state: float = 0.5,
                  learn_initial_state: bool = True) -> None:

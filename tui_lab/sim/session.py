@@ -88,6 +88,24 @@ class History:
         self._pending_y[:] = 0.0
         self._pending_n = 0
 
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything needed to rebuild this history (for saves)."""
+        return {"x": self._x[: self._len].copy(), "y": self._y[: self._len].copy(),
+                "counters": np.array([self.stride, self._pending_n]),
+                "pending": np.r_[self._pending_x, self._pending_y]}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        x, y = np.asarray(state["x"], float), np.asarray(state["y"], float)
+        if y.ndim != 2 or y.shape[1] != self.n_series or len(x) != len(y) \
+                or len(x) > self.capacity:
+            raise ValueError(f"a history of {self.n_series} series and at most "
+                             f"{self.capacity} points; found shapes {x.shape}, {y.shape}")
+        self.clear()
+        self._len = len(x)
+        self._x[: self._len], self._y[: self._len] = x, y
+        self.stride, self._pending_n = (int(v) for v in state["counters"])
+        self._pending_x, self._pending_y = float(state["pending"][0]), state["pending"][1:].copy()
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Read-only copies: x (n,), y (n, n_series)."""
         return frozen_array(self._x[: self._len]), frozen_array(self._y[: self._len])
@@ -116,6 +134,9 @@ class Snapshot:
 
 class Session(ABC):
     """A trainable model on a task, built from a scenario (see module docstring)."""
+
+    SAVED: tuple[str, ...] = ()
+    """Attributes a save keeps (see `tui_lab.saves`); empty: nothing to save."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         self.scenario = scenario
@@ -153,6 +174,12 @@ class Session(ABC):
             history_x=frozen_array(np.empty(0) if history_x is None else history_x),
             history=frozen_mapping({k: frozen_array(v) for k, v in (history or {}).items()}),
             **mapped)
+
+    def after_load(self) -> None:
+        """Called after a save's state is put back. A run that stopped only because
+        a shorter budget was asked for (tui-lab run --updates) may go on."""
+        if self.status is Status.BUDGET and self.updates < self.scenario.training.updates:
+            self.status, self.message = Status.READY, ""
 
     @staticmethod
     @abstractmethod

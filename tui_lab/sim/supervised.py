@@ -28,6 +28,9 @@ class SupervisedSession(Session):
     """Minibatch training with evaluation, restarts and a bounded history."""
 
     loss_label = LOSS  # the chart's name for the loss series
+    SAVED = ("updates", "restarts", "status", "message", "learning_rate", "momentum",
+             "history", "net", "_index_rng", "_attempt_updates", "_best", "_last_progress",
+             "_block_loss", "_block_n", "loss", "heldout_loss", "heldout_accuracy")
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         super().__init__(scenario, seed)

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui_lab.sim.session import Session
 from tui_lab.scenario import (Scenario, ScenarioError, builtin_scenario_paths,
                               load_scenario, resolve_scenario)
 from tui_lab.ui.messages import ReportReady
@@ -25,11 +26,12 @@ from tui_lab.ui.panes.lag import LagPane
 from tui_lab.ui.panes.chart import LossChart
 from tui_lab.ui.panes.help import HelpScreen
 from tui_lab.ui.panes.notes import NotesPane
-from tui_lab.ui.panes.open_file import OpenScenario
+from tui_lab.ui.panes.open_file import OpenScenario, PathPrompt
 from tui_lab.ui.panes.picker import ModelPicker
 from tui_lab.ui.panes.status import StatusLine
 from tui_lab.ui.panes.stepper import StepperPane
-from tui_lab.ui.trainer import Command, Edit, LagScale, Phase, Report, Trainer
+from tui_lab.ui.trainer import (Command, Edit, ExportCSV, LagScale, Phase, Report, Save,
+                                Trainer)
 
 MIN_SIZE = (80, 24)
 GRADIENT_MODELS = ("rnn", "ffn", "lstm")  # the models a learning rate means something for
@@ -95,6 +97,10 @@ class LabApp(App):
                 tooltip="view: HMM states vs LSTM cells needed to carry k bits (7a-07)"),
         Binding("o", "open", "Open", id="open", show=False,
                 tooltip="open a scenario file by its path"),
+        Binding("w", "save", "Save", id="save", show=False,
+                tooltip="save this run (.npz) to resume later with tui-lab open"),
+        Binding("x", "export", "Export", id="export", show=False,
+                tooltip="write the chart's histories to a CSV file"),
         Binding("e", "notes", "Notes", id="notes", tooltip="show or hide the lecture notes"),
         Binding("question_mark", "help", "Help", key_display="?", id="help",
                 tooltip="every key, explained"),
@@ -107,9 +113,10 @@ class LabApp(App):
                   "capacity": CapacityPane}
 
     def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
-                 autostart: bool = True) -> None:
+                 autostart: bool = True, resume: "Session | None" = None) -> None:
         super().__init__()
         self.scenario = scenario
+        self._resume = resume  # a run loaded from a save (tui-lab open)
         self._shipped_errors: list[str] = []
         self.scenarios = (scenarios if scenarios is not None
                           else self._shipped(scenario))
@@ -195,7 +202,8 @@ class LabApp(App):
         self.query_one(LossChart).border_title = f"{scenario.name}: training"
         self.show_report(Report(Phase.COMPILING, None))
         if self.autostart:
-            self.trainer = Trainer(scenario, lambda r: None)
+            self.trainer = Trainer(scenario, lambda r: None, session=self._resume)
+            self._resume = None
             trainer = self.trainer
             trainer.publish = lambda r: self.post_message(ReportReady(trainer, r))
             self._run_trainer(trainer)
@@ -224,7 +232,8 @@ class LabApp(App):
             if active != "chart" and active in self.views:
                 self.query_one(self.VIEW_PANES[active]).show(report.snapshot)
         if report.note:
-            self.notify(report.note, timeout=4)
+            self.notify(report.note, severity="error" if report.error else "information",
+                        timeout=15 if report.error else 6)
         if changed:
             self.refresh_bindings()
 
@@ -283,6 +292,16 @@ class LabApp(App):
     def action_notes(self) -> None:
         notes = self.query_one(NotesPane)
         notes.display = not notes.display
+
+    def action_save(self) -> None:
+        self.push_screen(PathPrompt("Save this run to (.npz; tui-lab open FILE resumes it)",
+                                    value=f"{self.scenario.name}.npz", enter="enter saves"),
+                         lambda path: path and self._send(Save(path)))
+
+    def action_export(self) -> None:
+        self.push_screen(PathPrompt("Write the chart's histories as CSV to",
+                                    value=f"{self.scenario.name}.csv", enter="enter writes"),
+                         lambda path: path and self._send(ExportCSV(path)))
 
     def action_open(self) -> None:
         self.push_screen(OpenScenario(), self._open_path)

@@ -55,6 +55,20 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class Save:
+    """Write the run to `path` (.npz), to resume with `tui-lab open`."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class ExportCSV:
+    """Write the chart's histories to `path` as CSV."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class LagScale:
     """Grow or shrink the recurrent weights of the gradient-vs-lag probe."""
 
@@ -74,6 +88,7 @@ class Report:
     updates_per_second: float = 0.0
     pace: int | None = None  # the speed limit, updates/s (None: full speed)
     note: str = ""  # a one-off notice for the user
+    error: bool = False  # the note tells of a failure
 
     @property
     def state(self) -> str:
@@ -111,8 +126,10 @@ class Trainer:
     """One session's training loop (see module docstring)."""
 
     def __init__(self, scenario: Scenario, publish: Callable[[Report], None],
-                 cancelled: Callable[[], bool] = lambda: False) -> None:
+                 cancelled: Callable[[], bool] = lambda: False,
+                 session: Session | None = None) -> None:
         self.scenario = scenario
+        self.resume = session  # a run loaded from a save, to go on with
         self.publish = publish
         self.cancelled = cancelled
         self.commands: queue.Queue = queue.Queue()
@@ -123,8 +140,9 @@ class Trainer:
         self.pace: int | None = scenario.training.pace or None  # 0 means full speed
         self._due = 0.0  # when the next chunk may start (paced runs)
         self._note = ""
+        self._error = False
 
-    def send(self, command: "Command | Edit | LagScale") -> None:
+    def send(self, command: "Command | Edit | LagScale | Save | ExportCSV") -> None:
         """Queue a command; the loop applies it before its next chunk."""
         self.commands.put(command)
 
@@ -133,7 +151,7 @@ class Trainer:
         self.publish(Report(Phase.COMPILING, None))
         if not self._compile():
             return
-        self.session = session_class(self.scenario)(self.scenario)
+        self.session = self.resume or session_class(self.scenario)(self.scenario)
         self._report()
         last = time.monotonic()
         while not self.cancelled():
@@ -193,9 +211,23 @@ class Trainer:
             rate = done / span
             self.ups = rate if self.ups == 0 else 0.7 * self.ups + 0.3 * rate
 
-    def _apply(self, command: "Command | Edit | LagScale") -> None:
+    def _apply(self, command: "Command | Edit | LagScale | Save | ExportCSV") -> None:
         s = self.session
         note = ""
+        if isinstance(command, (Save, ExportCSV)):
+            from tui_lab import saves  # noqa: PLC0415 (only when asked)
+
+            try:
+                if isinstance(command, Save):
+                    path = saves.save_session(s, command.path)
+                    note = f"saved to {path} (tui-lab open {path} resumes it)"
+                else:
+                    path = saves.export_csv(s.snapshot(), command.path)
+                    note = f"chart histories written to {path}"
+            except saves.SaveError as exc:
+                note, self._error = f"not written: {exc}", True
+            self._note = note
+            return
         if isinstance(command, Edit):
             s.edit(command.row, command.step, command.delta)
         elif isinstance(command, LagScale):
@@ -228,4 +260,5 @@ class Trainer:
         else:
             phase = Phase.PAUSED if s.updates else Phase.READY
         note, self._note = self._note, ""
-        self.publish(Report(phase, s.snapshot(), self.ups, self.pace, note))
+        error, self._error = self._error, False
+        self.publish(Report(phase, s.snapshot(), self.ups, self.pace, note, error))
