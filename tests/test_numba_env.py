@@ -51,3 +51,31 @@ def test_read_only_install_runs_in_a_subprocess(tmp_path):
     cache = tmp_path / "xdg" / "tui-lab" / "numba"
     assert proc.stdout.strip() == str(cache)
     assert list(cache.rglob("*.nbi")), "the kernels were not cached in the user folder"
+
+
+def test_read_only_home_and_install_fall_back_to_the_temp_folder(tmp_path):
+    """No writable package folder and no usable home: the cache goes to the temp
+    folder, and a session still compiles and trains (then the app's CLI runs)."""
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the home folder should be")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    code = ("import os, tui_lab._numba_env as e;"
+            "e.os.access = lambda p, m: False;"
+            "print(e.configure_numba_cache());"
+            "from tui_lab.sim.session import open_session;"
+            "from tui_lab.scenario import resolve_scenario;"
+            "s = open_session(resolve_scenario('adder')); s.warmup(); s.train(100);"
+            "print(s.updates)")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME")}
+    env.update(HOME=str(blocker / "home"), TMPDIR=str(tmp))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    folder, updates = proc.stdout.split()
+    assert folder == str(tmp / f"tui-lab-numba-{os.getuid()}") and updates == "100"

@@ -17,6 +17,7 @@ prints one line naming the file and key, and exits with status 2.
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -122,9 +123,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         return 0
     from tui_lab.ui.app import LabApp
 
-    app = LabApp(scenario)
-    app.run()
-    return app.return_code or 0
+    return _run_app(LabApp(scenario))
 
 
 def cmd_warmup() -> int:
@@ -147,8 +146,31 @@ def cmd_warmup() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
-    argv = sys.argv[1:] if argv is None else argv
+    """Entry point; returns the exit status. Run as the command (argv None), it
+    ends the process as soon as an app has closed (see `_run_app`)."""
+    code = _main(sys.argv[1:] if argv is None else argv)
+    if argv is None and _app_closed:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+_app_closed = False
+
+
+def _run_app(app, mouse: bool = True) -> int:
+    """Run the app. Once it has closed, the terminal is restored and everything
+    the user made is on disk (saves are written synchronously and atomically),
+    so the command need not wait for the interpreter's teardown (about 0.4 s of
+    freeing arrays and compiled code, measured): `main` exits at once."""
+    global _app_closed
+    app.run(mouse=mouse)
+    _app_closed = True
+    return app.return_code or 0
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] == "list":
             _Parser(prog="tui-lab list", description="List the shipped scenarios."
@@ -370,15 +392,11 @@ def cmd_open(path: str, mouse: bool = True) -> int:
     session = load_session(path)
     from tui_lab.ui.app import LabApp
 
-    app = LabApp(session.scenario, resume=session)
-    app.run(mouse=mouse)
-    return app.return_code or 0
+    return _run_app(LabApp(session.scenario, resume=session), mouse)
 
 
 def cmd_app(scenario_name: str, mouse: bool = True) -> int:
     scenario = resolve_scenario(scenario_name)
     from tui_lab.ui.app import LabApp
 
-    app = LabApp(scenario)
-    app.run(mouse=mouse)
-    return app.return_code or 0
+    return _run_app(LabApp(scenario), mouse)

@@ -30,7 +30,8 @@ class SupervisedSession(Session):
     loss_label = LOSS  # the chart's name for the loss series
     SAVED = ("updates", "restarts", "status", "message", "learning_rate", "momentum",
              "history", "net", "_index_rng", "_attempt_updates", "_best", "_last_progress",
-             "_block_loss", "_block_n", "loss", "heldout_loss", "heldout_accuracy")
+             "_block_loss", "_block_n", "loss", "heldout_loss", "heldout_accuracy",
+             "evaluated_at")
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         super().__init__(scenario, seed)
@@ -89,6 +90,7 @@ class SupervisedSession(Session):
         self.loss = float("nan")
         self.heldout_loss = float("nan")
         self.heldout_accuracy = 0.0
+        self.evaluated_at = -1  # `updates` at the last held-out evaluation
 
     # --------------------------------------------------------------- training
     def train(self, n: int) -> dict:
@@ -124,6 +126,7 @@ class SupervisedSession(Session):
         self.loss = self._block_loss / max(self._block_n, 1)
         self._block_loss, self._block_n = 0.0, 0
         self.heldout_loss, self.heldout_accuracy = self._score_heldout()
+        self.evaluated_at = self.updates
         self.history.append(self.updates, self.loss, self.heldout_accuracy)
         target = self.scenario.training.target_accuracy
         if self.heldout_accuracy >= target:
