@@ -210,3 +210,20 @@ async def test_every_scenario_draws_in_every_view(name):
             await pilot.press(keys[view])
             await pilot.pause()
             assert app.query_one("#views").active == view
+
+
+async def test_another_models_first_scenario_loads_by_keys_alone():
+    """From the model list: down to another model, enter, enter loads its first
+    scenario (it is highlighted, though the current scenario is not in the list)."""
+    app = LabApp(resolve_scenario("adder"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.report.snapshot is not None)
+        assert app.focused.id == "models"
+        names = [s.name for s in app.scenarios if s.model_kind == "hmm"]
+        while app.query_one("#models").highlighted_option.id != "hmm":
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert app.focused.id == "scenarios"
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.report.snapshot is not None
+                     and app.report.snapshot.scenario == names[0])

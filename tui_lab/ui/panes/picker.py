@@ -62,8 +62,9 @@ class ModelPicker(Vertical):
         mine = [s for s in self.scenarios if s.model_kind == kind]
         lst.add_options([Option(f"{s.name}  {s.sections[0]}", id=s.name) for s in mine])
         names = [s.name for s in mine]
-        if self.current.name in names:
-            lst.highlighted = names.index(self.current.name)
+        if names:  # always one highlighted, so enter loads something
+            lst.highlighted = (names.index(self.current.name) if self.current.name in names
+                               else 0)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "models":
