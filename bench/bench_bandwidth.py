@@ -68,7 +68,7 @@ def measure(scenario: str, cols: int, rows: int, seconds: float, env_extra: dict
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--scenario", default="adder-ffn",
+    p.add_argument("--scenario", default="delay-rnn",
                    help="a scenario that trains for longer than the window")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--ssh", default="", metavar="'ssh -p 2222 localhost'",
@@ -79,7 +79,8 @@ def main() -> None:
           f"(chart visible, {args.seconds:g} s window, TERM={args.term}"
           f"{', through ' + args.ssh if args.ssh else ''})")
     for cols, rows in ((80, 24), (200, 50)):
-        for label, extra in (("default", {}), ("TEXTUAL_FPS=10", {"TEXTUAL_FPS": "10"})):
+        for label, extra in (("default", {}), ("TEXTUAL_FPS=10", {"TEXTUAL_FPS": "10"}),
+                             ("--low-bandwidth", {"TUI_LAB_LOW_BANDWIDTH": "1"})):
             rate = measure(args.scenario, cols, rows, args.seconds,
                            {"TERM": args.term, **extra}, args.ssh)
             print(f"  {cols}x{rows:<3} {label:<15} {rate / 1024:7.1f} KiB/s")

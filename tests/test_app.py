@@ -227,3 +227,15 @@ async def test_another_models_first_scenario_loads_by_keys_alone():
         await pilot.press("enter")
         await _until(pilot, lambda: app.report.snapshot is not None
                      and app.report.snapshot.scenario == names[0])
+
+
+async def test_low_bandwidth_option(monkeypatch):
+    monkeypatch.setenv("TUI_LAB_LOW_BANDWIDTH", "1")
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+    async with app.run_test(size=SIZE):
+        assert app.low_bandwidth and app.query_one(LossChart).theme == "clear"
+        assert app.query_one(StatusLine).MIN_INTERVAL == 1.0
+    monkeypatch.delenv("TUI_LAB_LOW_BANDWIDTH")
+    app = LabApp(resolve_scenario("adder"), autostart=False)
+    async with app.run_test(size=SIZE):
+        assert not app.low_bandwidth and app.query_one(LossChart).theme == "auto"

@@ -1,6 +1,7 @@
 """The `tui-lab` command.
 
-    tui-lab [SCENARIO] [--no-mouse]    open the lab (default scenario: adder)
+    tui-lab [SCENARIO] [--no-mouse] [--low-bandwidth]
+                                       open the lab (default scenario: adder)
     tui-lab run SCENARIO [--updates N] [--seed S] [--json] [--save F.npz] [--csv F.csv]
     tui-lab open FILE.npz              resume a saved run in the app
     tui-lab serve [SCENARIO] [--host H] [--port P]
@@ -53,6 +54,9 @@ def _app_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario file or shipped scenario name (default: %(default)s)")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    p.add_argument("--low-bandwidth", action="store_true",
+                   help="for slow links: the chart without colours, the status line once "
+                   "a second (also TUI_LAB_LOW_BANDWIDTH=1)")
     return p
 
 
@@ -207,6 +211,8 @@ def _main(argv: list[str]) -> int:
         if argv and argv[0] == "inspect-lstm":
             return cmd_inspect(_inspect_parser().parse_args(argv[1:]))
         args = _app_parser().parse_args(argv)
+        if args.low_bandwidth:
+            os.environ["TUI_LAB_LOW_BANDWIDTH"] = "1"
         return cmd_app(args.scenario, mouse=not args.no_mouse)
     except (ScenarioError, ValueError) as exc:  # WeightsError is a ValueError
         print(f"tui-lab: {exc}", file=sys.stderr)

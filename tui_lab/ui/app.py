@@ -1,5 +1,6 @@
 """The lab app: layout, keys, and routing between the worker and the panes."""
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -113,8 +114,12 @@ class LabApp(App):
                   "capacity": CapacityPane}
 
     def __init__(self, scenario: Scenario, *, scenarios: list[Scenario] | None = None,
-                 autostart: bool = True, resume: "Session | None" = None) -> None:
+                 autostart: bool = True, resume: "Session | None" = None,
+                 low_bandwidth: bool | None = None) -> None:
         super().__init__()
+        if low_bandwidth is None:
+            low_bandwidth = os.environ.get("TUI_LAB_LOW_BANDWIDTH", "") not in ("", "0")
+        self.low_bandwidth = low_bandwidth
         self.scenario = scenario
         self._resume = resume  # a run loaded from a save (tui-lab open)
         self._shipped_errors: list[str] = []
@@ -158,6 +163,9 @@ class LabApp(App):
         yield Static("", id="too-small")
 
     def on_mount(self) -> None:
+        if self.low_bandwidth:  # a chart without colours, numbers once a second
+            self.query_one(LossChart).theme = "clear"
+            self.query_one(StatusLine).MIN_INTERVAL = 1.0
         self._check_size()
         self._load(self.scenario)
         for error in self._shipped_errors:
