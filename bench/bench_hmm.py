@@ -98,11 +98,11 @@ def hmmlearn_times(ours, g, X, Xg):
         gg = hmm.GaussianHMM(N, implementation=impl, init_params="", n_iter=1, tol=-1)
         gg.startprob_, gg.transmat_, gg.means_ = g.startprob_, g.transmat_, g.means_
         gg.covars_ = g.covars_.copy()
-        out[impl] = [best_time(lambda: c.predict_proba(X), 1),
-                     best_time(lambda: _copy(c).fit(X), 1),
-                     best_time(lambda: c.decode(X), 1),
-                     best_time(lambda: gg.predict_proba(Xg), 1),
-                     best_time(lambda: _copy(gg).fit(Xg), 1)]
+        out[impl] = [best_time(lambda: c.predict_proba(X)),
+                     best_time(lambda: _copy(c).fit(X)),
+                     best_time(lambda: c.decode(X)),
+                     best_time(lambda: gg.predict_proba(Xg)),
+                     best_time(lambda: _copy(gg).fit(Xg))]
     return list(zip(out["scaling"], out["log"]))
 
 

@@ -173,3 +173,22 @@ async def test_trellis_and_tables_at_80x24():
         tables = str(app.query_one(HMMTablesPane).query_one("#hmm-tables").content)
         assert "transitions P(next | now)" in tables and "emissions P(face | die)" in tables
         assert "  true" in tables
+
+
+def test_gaussian_densities_match_numpy_over_the_whole_range():
+    """The vectorised exp (a polynomial times 2^k) against NumPy's exp, from
+    densities near the peak down to arguments below -708 (subnormal results)."""
+    from tui_lab.sim.kernels import hmm as k
+
+    rng = np.random.default_rng(5)
+    means = np.array([-3.0, 0.0, 0.5, 40.0])
+    variances = np.array([0.5, 1.0, 1e-4, 2.0])
+    x = np.concatenate([rng.normal(0, 3, 5000), [0.0, 0.5, -3.0, 40.0, 1e3, -1e3]])
+    B = np.empty((len(x), 4))
+    k.gaussian_likelihood(means, variances, x, B, np.empty((len(x), 4), np.int64))
+    arg = -0.5 * (x[:, None] - means) ** 2 / variances
+    ref = np.exp(arg) / np.sqrt(2 * np.pi * variances)
+    normal = ref > 1e-300
+    np.testing.assert_allclose(B[normal], ref[normal], rtol=1e-12)
+    np.testing.assert_array_equal(B[~normal], ref[~normal])  # exact math.exp there
+    assert (arg < -708).any() and (B[arg < -708] >= 0).all()

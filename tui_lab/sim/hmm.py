@@ -51,7 +51,8 @@ class _BaseHMM:
         self.startprob_ = np.full(N, 1.0 / N)
         self.transmat_ = np.full((N, N), 1.0 / N)
 
-    # subclasses: _likelihood(x) -> (T, N); _update_emissions(x, gamma)
+    # subclasses: _likelihood(x) -> (table, idx), the likelihood of state j at
+    # step t being table[idx[t], j]; _update_emissions(x, gamma)
     def _obs(self, X) -> np.ndarray:
         x = np.asarray(X)
         return x[:, 0] if x.ndim == 2 else x
@@ -59,11 +60,11 @@ class _BaseHMM:
     def _posteriors(self, X, lengths, want_xi: bool = True):
         x = self._obs(X)
         starts = _starts(len(x), lengths)
-        B = self._likelihood(x)
-        gamma = np.empty_like(B)
+        table, idx = self._likelihood(x)
+        gamma = np.empty((len(x), self.n_components))
         xi = np.empty((self.n_components, self.n_components))
-        loglik = k.forward_backward(self.startprob_, self.transmat_, B, starts, gamma, xi,
-                                    want_xi)
+        loglik = k.forward_backward(self.startprob_, self.transmat_, table, idx, starts, gamma,
+                                    xi, want_xi)
         return x, starts, loglik, gamma, xi
 
     def score(self, X, lengths=None) -> float:
@@ -79,8 +80,9 @@ class _BaseHMM:
         x = self._obs(X)
         starts = _starts(len(x), lengths)
         path = np.empty(len(x), dtype=np.int64)
+        table, idx = self._likelihood(x)
         logp = k.viterbi(_safe_log(self.startprob_), np.ascontiguousarray(_safe_log(self.transmat_).T),
-                         _safe_log(self._likelihood(x)), starts, path)
+                         _safe_log(table), idx, starts, path)
         return float(logp), path
 
     def predict(self, X, lengths=None) -> np.ndarray:
@@ -114,13 +116,12 @@ class CategoricalHMM(_BaseHMM):
         self.n_features = int(n_features)
         self.emissionprob_ = np.full((n_components, n_features), 1.0 / n_features)
 
-    def _likelihood(self, x: np.ndarray) -> np.ndarray:
+    def _likelihood(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The transposed emission table, indexed by the symbols themselves."""
         x = np.asarray(x, dtype=np.int64)
         if len(x) and (x.min() < 0 or x.max() >= self.n_features):
             raise ValueError(f"symbols must be 0 to {self.n_features - 1}")
-        B = np.empty((len(x), self.n_components))
-        k.categorical_likelihood(self.emissionprob_, x, B)
-        return B
+        return np.ascontiguousarray(self.emissionprob_.T), x
 
     def _update_emissions(self, x, gamma) -> None:
         counts = np.empty((self.n_components, self.n_features))
@@ -148,19 +149,26 @@ class GaussianHMM(_BaseHMM):
         super().__init__(n_components, **kwargs)
         self.means_ = np.zeros((n_components, 1))
         self.covars_ = np.ones((n_components, 1))
+        self._scratch = None  # likelihood buffers kept between calls on same-length data
 
-    def _likelihood(self, x: np.ndarray) -> np.ndarray:
-        B = np.empty((len(x), self.n_components))
+    def _likelihood(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """B (T, N), the densities at every step, indexed by the step."""
+        shape = (len(x), self.n_components)
+        if self._scratch is None or self._scratch[0].shape != shape:  # reused: no page faults
+            self._scratch = (np.empty(shape), np.empty(shape, np.int64),
+                             np.arange(len(x), dtype=np.int64))
+        B, pow2, idx = self._scratch
         k.gaussian_likelihood(self.means_[:, 0], self.covars_[:, 0],
-                              np.asarray(x, dtype=np.float64), B)
-        return B
+                              np.asarray(x, dtype=np.float64), B, pow2)
+        return B, idx
 
     def _update_emissions(self, x, gamma) -> None:
-        w = gamma.sum(0)
+        N = self.n_components
+        w, mu, var = np.empty(N), np.empty(N), np.empty(N)
+        k.gaussian_stats(gamma, np.asarray(x, dtype=np.float64), w, mu, var)
         ok = w > 0
-        mu = np.where(ok, gamma.T @ x / np.where(ok, w, 1), self.means_[:, 0])
-        var = np.where(ok, (gamma * (x[:, None] - mu) ** 2).sum(0) / np.where(ok, w, 1),
-                       self.covars_[:, 0])
+        mu = np.where(ok, mu, self.means_[:, 0])
+        var = np.where(ok, var, self.covars_[:, 0])
         self.means_ = mu[:, None]
         self.covars_ = np.maximum(var, MIN_VARIANCE)[:, None]
 

@@ -16,42 +16,84 @@ from numba import njit
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
-def categorical_likelihood(emission, x, B):
-    """B[t, i] = emission[i, x[t]] for symbols x (T,); emission (N, K)."""
-    for t in range(x.shape[0]):
-        for i in range(emission.shape[0]):
-            B[t, i] = emission[i, x[t]]
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93145751953125e-1  # ln 2 in two parts: k * _LN2_HI is exact
+_LN2_LO = 1.42860682030941723212e-6
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
-def gaussian_likelihood(means, variances, x, B):
-    """B[t, i] = N(x[t]; means[i], variances[i]) for one-dimensional x (T,)."""
-    for i in range(means.shape[0]):
-        norm = 1.0 / math.sqrt(2.0 * math.pi * variances[i])
-        for t in range(x.shape[0]):
-            d = x[t] - means[i]
-            B[t, i] = norm * math.exp(-0.5 * d * d / variances[i])
+@njit(nogil=True, cache=True, inline="always", fastmath=_FAST)
+def _exp_poly(r):
+    """exp(r) for |r| <= ln(2)/2 by its Taylor series to r^12 (error < 2e-16)."""
+    return 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (
+        1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (
+            1 / 3628800 + r * (1 / 39916800 + r * (1 / 479001600))))))))))))
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def forward_backward(startprob, transmat, B, starts, gamma, xi_sum, want_xi=True):
-    """Posteriors gamma (T, N) and summed transition posteriors xi_sum (N, N)
-    (over every sequence; skipped unless want_xi), from likelihoods B (T, N).
-    Returns the log-likelihood (-inf if some sequence is impossible)."""
+def gaussian_likelihood(means, variances, x, B, pow2):
+    """B[t, i] = N(x[t]; means[i], variances[i]) for one-dimensional x (T,).
+
+    math.exp element by element is a library call LLVM cannot vectorise, and it
+    was most of a Gaussian forward-backward. Here exp(a) = 2^k exp(r), with
+    k = round(a / ln 2) and exp(r) a polynomial, in loops that vectorise; 2^k
+    is built from its bits in `pow2` (T, N) int64 scratch, read back as floats.
+    Arguments below -708 (densities under 1e-308) get math.exp, exactly.
+    Relative error below 1e-12, growing with |a| (tested against NumPy).
+    """
     T, N = B.shape
-    alpha = np.empty((T, N))
+    c = np.empty(N)
+    norm = np.empty(N)
+    for i in range(N):
+        c[i] = -0.5 / variances[i]
+        norm[i] = 1.0 / math.sqrt(2.0 * math.pi * variances[i])
+    low = False
+    for t in range(T):
+        for i in range(N):
+            d = x[t] - means[i]
+            a = d * d * c[i]
+            low |= a < -708.0
+            a = max(a, -708.0)
+            k = math.floor(a * _LOG2E + 0.5)
+            B[t, i] = _exp_poly(a - k * _LN2_HI - k * _LN2_LO) * norm[i]
+            pow2[t, i] = (np.int64(k) + 1023) << 52
+    scale = pow2.view(np.float64)
+    for t in range(T):
+        for i in range(N):
+            B[t, i] *= scale[t, i]
+    if low:
+        for t in range(T):
+            for i in range(N):
+                d = x[t] - means[i]
+                if d * d * c[i] < -708.0:
+                    B[t, i] = norm[i] * math.exp(d * d * c[i])
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
+def forward_backward(startprob, transmat, table, idx, starts, gamma, xi_sum, want_xi=True):
+    """Posteriors gamma (T, N) and summed transition posteriors xi_sum (N, N)
+    (over every sequence; skipped unless want_xi). The likelihood of state j at
+    step t is table[idx[t], j]: for symbols, the transposed emission table and
+    the symbols themselves (no T x N array is built); otherwise a (T, N) table
+    and idx = 0 .. T-1. Returns the log-likelihood (-inf if some sequence is
+    impossible).
+
+    The scaled forward messages are kept in `gamma` itself: the backward pass
+    reads alpha[t] once, at step t, and then overwrites it with the posterior.
+    """
+    T, N = gamma.shape
+    alpha = gamma
     beta_next = np.empty(N)
-    beta_now = np.empty(N)
-    c = np.empty(T)
     w = np.empty(N)
-    xi_sum[:] = 0.0
+    acc = np.zeros((N, N))  # sum over t of alpha[t, i] * w[j]; times transmat at the end
+    trans_T = np.ascontiguousarray(transmat.T)
+    c = np.empty(T)
     loglik = 0.0
     for s in range(starts.shape[0] - 1):
         t0, t1 = starts[s], starts[s + 1]
+        b = table[idx[t0]]
         tot = 0.0
         for i in range(N):
-            alpha[t0, i] = startprob[i] * B[t0, i]
+            alpha[t0, i] = startprob[i] * b[i]
             tot += alpha[t0, i]
         if tot <= 0.0:
             return -np.inf
@@ -65,39 +107,49 @@ def forward_backward(startprob, transmat, B, starts, gamma, xi_sum, want_xi=True
                 a = alpha[t - 1, i]
                 for j in range(N):
                     w[j] += a * transmat[i, j]
+            b = table[idx[t]]
             tot = 0.0
             for j in range(N):
-                alpha[t, j] = w[j] * B[t, j]
-                tot += alpha[t, j]
+                w[j] *= b[j]
+                tot += w[j]
             if tot <= 0.0:
                 return -np.inf
             c[t] = tot
             inv = 1.0 / tot
             for j in range(N):
-                alpha[t, j] *= inv
-        # backward pass with one beta vector; gamma and xi are formed on the way
+                alpha[t, j] = w[j] * inv
+        # backward pass with one beta vector; gamma (over alpha) and xi on the way
         for i in range(N):
             beta_next[i] = 1.0
-            gamma[t1 - 1, i] = alpha[t1 - 1, i]
         for t in range(t1 - 2, t0 - 1, -1):
             inv = 1.0 / c[t + 1]
+            b = table[idx[t + 1]]
             for j in range(N):
-                w[j] = B[t + 1, j] * beta_next[j] * inv
-            for i in range(N):
-                b = 0.0
-                for j in range(N):
-                    b += transmat[i, j] * w[j]
-                beta_now[i] = b
-                gamma[t, i] = alpha[t, i] * b
-            if want_xi:
+                w[j] = b[j] * beta_next[j] * inv
+                beta_next[j] = 0.0
+            for j in range(N):  # beta = transmat @ w, column by column: vectorisable
+                wj = w[j]
                 for i in range(N):
-                    a = alpha[t, i]
-                    for j in range(N):
-                        xi_sum[i, j] += a * transmat[i, j] * w[j]
+                    beta_next[i] += trans_T[j, i] * wj
             for i in range(N):
-                beta_next[i] = beta_now[i]
+                a = alpha[t, i]
+                if want_xi:
+                    for j in range(N):
+                        acc[i, j] += a * w[j]
+                gamma[t, i] = a * beta_next[i]
+        # log of the product of the scales, a log per ~hundred steps, never underflowing
+        prod = 1.0
         for t in range(t0, t1):
-            loglik += math.log(c[t])
+            p = prod * c[t]
+            if 1e-150 < p < 1e150:
+                prod = p
+            else:
+                loglik += math.log(prod) + math.log(c[t])
+                prod = 1.0
+        loglik += math.log(prod)
+    for i in range(N):
+        for j in range(N):
+            xi_sum[i, j] = acc[i, j] * transmat[i, j] if want_xi else 0.0
     return loglik
 
 
@@ -110,11 +162,34 @@ def emission_counts(gamma, x, counts):
             counts[i, x[t]] += gamma[t, i]
 
 
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
+def gaussian_stats(gamma, x, weight, mean, var):
+    """Per state: total posterior weight, weighted mean and weighted variance of
+    x (two passes over gamma, no T x N temporaries)."""
+    T, N = gamma.shape
+    weight[:] = 0.0
+    mean[:] = 0.0
+    var[:] = 0.0
+    for t in range(T):
+        for i in range(N):
+            weight[i] += gamma[t, i]
+            mean[i] += gamma[t, i] * x[t]
+    for i in range(N):
+        mean[i] = mean[i] / weight[i] if weight[i] > 0 else 0.0
+    for t in range(T):
+        for i in range(N):
+            d = x[t] - mean[i]
+            var[i] += gamma[t, i] * d * d
+    for i in range(N):
+        var[i] = var[i] / weight[i] if weight[i] > 0 else 0.0
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
-def viterbi(log_startprob, log_transmat_T, log_B, starts, path):
+def viterbi(log_startprob, log_transmat_T, log_table, idx, starts, path):
     """Most likely state path (T,) for every sequence; returns its total log-probability.
-    log_transmat_T is the transposed log transition matrix (row j: into state j)."""
-    T, N = log_B.shape
+    log_transmat_T is the transposed log transition matrix (row j: into state j);
+    the log-likelihood of state j at step t is log_table[idx[t], j]."""
+    T, N = idx.shape[0], log_startprob.shape[0]
     delta = np.empty(N)
     new = np.empty(N)
     back = np.empty((T, N), dtype=np.int64)
@@ -122,7 +197,7 @@ def viterbi(log_startprob, log_transmat_T, log_B, starts, path):
     for s in range(starts.shape[0] - 1):
         t0, t1 = starts[s], starts[s + 1]
         for i in range(N):
-            delta[i] = log_startprob[i] + log_B[t0, i]
+            delta[i] = log_startprob[i] + log_table[idx[t0], i]
         for t in range(t0 + 1, t1):
             for j in range(N):
                 best, arg = -np.inf, 0
@@ -130,7 +205,7 @@ def viterbi(log_startprob, log_transmat_T, log_B, starts, path):
                     v = delta[i] + log_transmat_T[j, i]
                     if v > best:
                         best, arg = v, i
-                new[j] = best + log_B[t, j]
+                new[j] = best + log_table[idx[t], j]
                 back[t, j] = arg
             delta[:] = new
         best, arg = -np.inf, 0
