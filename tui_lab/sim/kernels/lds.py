@@ -9,7 +9,8 @@ Conventions follow pykalman: the initial mean and covariance are the
 *predicted* state at t = 0. A NaN in y[t] marks a missing observation: the
 update step is skipped there. The covariance update uses Joseph's form,
 P = (I - K C) P- (I - K C)' + K R K', and every covariance is symmetrised, so
-a 10^6-step run stays finite. Linear algebra is written out (small matrices;
+a 10^6-step run stays finite (each symmetric product is computed as its lower
+half and mirrored). Linear algebra is written out (small matrices;
 `np.linalg` inside Numba would need SciPy): SPD systems are solved by Cholesky.
 """
 
@@ -73,6 +74,10 @@ def kalman_filter(A, C, Q, R, b, d, mu0, P0, Y, U, x_pred, P_pred, x_filt, P_fil
     Fills predicted and filtered means (T, d) and covariances (T, d, d) and the
     Kalman gains (T, d, m) (zero where y is missing). Returns the log-likelihood
     of the observed values, or NaN if an innovation covariance was not positive.
+
+    The step works on small local matrices (the current covariances) and copies
+    them out once, which is cheaper than indexing the (T, d, d) outputs in the
+    inner loops.
     """
     T, m = Y.shape
     n = A.shape[0]
@@ -85,44 +90,58 @@ def kalman_filter(A, C, Q, R, b, d, mu0, P0, Y, U, x_pred, P_pred, x_filt, P_fil
     z = np.empty((m, 1))
     IKC = np.empty((n, n))
     tmp = np.empty((n, n))
+    Pp = P0.copy()  # predicted covariance at t
+    Pf = np.empty((n, n))  # filtered covariance at t
+    xp = mu0.copy()
+    xf = np.empty(n)
+    KRK = np.empty((n, n))
+    log2pi = math.log(2.0 * math.pi)
     loglik = 0.0
     for t in range(T):
-        if t == 0:
-            x_pred[0] = mu0
-            P_pred[0] = P0
-        else:
+        if t > 0:
             for i in range(n):
                 s = b[i] + U[t - 1, i]
                 for j in range(n):
-                    s += A[i, j] * x_filt[t - 1, j]
-                x_pred[t, i] = s
+                    s += A[i, j] * xf[j]
+                xp[i] = s
             for i in range(n):  # tmp = A P
                 for j in range(n):
                     s = 0.0
                     for k in range(n):
-                        s += A[i, k] * P_filt[t - 1, k, j]
+                        s += A[i, k] * Pf[k, j]
                     tmp[i, j] = s
-            for i in range(n):  # A P A' + Q
-                for j in range(n):
+            for i in range(n):  # A P A' + Q, symmetric: compute the lower half
+                for j in range(i + 1):
                     s = Q[i, j]
                     for k in range(n):
                         s += tmp[i, k] * A[j, k]
-                    P_pred[t, i, j] = s
-            _sym(P_pred[t])
+                    Pp[i, j] = s
+            for i in range(n):  # mirrored: symmetric by construction
+                for j in range(i):
+                    Pp[j, i] = Pp[i, j]
+        for i in range(n):
+            x_pred[t, i] = xp[i]
+            for j in range(n):
+                P_pred[t, i, j] = Pp[i, j]
         missing = False
         for i in range(m):
             if math.isnan(Y[t, i]):
                 missing = True
         if missing:
-            x_filt[t] = x_pred[t]
-            P_filt[t] = P_pred[t]
-            gain[t] = 0.0
+            for i in range(n):
+                xf[i] = xp[i]
+                x_filt[t, i] = xp[i]
+                for j in range(n):
+                    Pf[i, j] = Pp[i, j]
+                    P_filt[t, i, j] = Pp[i, j]
+                for j in range(m):
+                    gain[t, i, j] = 0.0
             continue
         for i in range(n):  # P C'
             for j in range(m):
                 s = 0.0
                 for k in range(n):
-                    s += P_pred[t, i, k] * C[j, k]
+                    s += Pp[i, k] * C[j, k]
                 PCt[i, j] = s
                 PCtT[j, i] = s
         for i in range(m):  # S = C P C' + R ; r = y - C x - d
@@ -133,47 +152,62 @@ def kalman_filter(A, C, Q, R, b, d, mu0, P0, Y, U, x_pred, P_pred, x_filt, P_fil
                 S[i, j] = s
             s = Y[t, i] - d[i]
             for k in range(n):
-                s -= C[i, k] * x_pred[t, k]
+                s -= C[i, k] * xp[k]
             r[i, 0] = s
-        _sym(S)
-        if not cholesky(S, L):
-            return np.nan
-        chol_solve(L, PCtT, Kt)  # K' = S^-1 (P C')'
-        chol_solve(L, r, z)  # S^-1 r
-        logdet = 0.0
-        quad = 0.0
-        for i in range(m):
-            logdet += 2.0 * math.log(L[i, i])
-            quad += r[i, 0] * z[i, 0]
-        loglik += -0.5 * (m * math.log(2.0 * math.pi) + logdet + quad)
+        if m == 1:  # a scalar innovation: no factorisation
+            if not S[0, 0] > 0.0:
+                return np.nan
+            inv = 1.0 / S[0, 0]
+            for i in range(n):
+                Kt[0, i] = PCtT[0, i] * inv
+            z[0, 0] = r[0, 0] * inv
+            logdet = math.log(S[0, 0])
+            quad = r[0, 0] * z[0, 0]
+        else:
+            _sym(S)
+            if not cholesky(S, L):
+                return np.nan
+            chol_solve(L, PCtT, Kt)  # K' = S^-1 (P C')'
+            chol_solve(L, r, z)  # S^-1 r
+            logdet = 0.0
+            quad = 0.0
+            for i in range(m):
+                logdet += 2.0 * math.log(L[i, i])
+                quad += r[i, 0] * z[i, 0]
+        loglik += -0.5 * (m * log2pi + logdet + quad)
         for i in range(n):
-            s = x_pred[t, i]
+            s = xp[i]
             for j in range(m):
                 gain[t, i, j] = Kt[j, i]
                 s += Kt[j, i] * r[j, 0]
+            xf[i] = s
             x_filt[t, i] = s
-        for i in range(n):  # I - K C
+        for i in range(n):  # I - K C, and K R K'
             for j in range(n):
                 s = 1.0 if i == j else 0.0
                 for k in range(m):
                     s -= Kt[k, i] * C[k, j]
                 IKC[i, j] = s
+                v = 0.0
+                for a in range(m):
+                    for c in range(m):
+                        v += Kt[a, i] * R[a, c] * Kt[c, j]
+                KRK[i, j] = v
         for i in range(n):  # Joseph: (I-KC) P (I-KC)' + K R K'
             for j in range(n):
                 s = 0.0
                 for k in range(n):
-                    s += IKC[i, k] * P_pred[t, k, j]
+                    s += IKC[i, k] * Pp[k, j]
                 tmp[i, j] = s
-        for i in range(n):
-            for j in range(n):
-                s = 0.0
+        for i in range(n):  # symmetric: the lower half, mirrored
+            for j in range(i + 1):
+                s = KRK[i, j]
                 for k in range(n):
                     s += tmp[i, k] * IKC[j, k]
-                for a in range(m):
-                    for c in range(m):
-                        s += Kt[a, i] * R[a, c] * Kt[c, j]
+                Pf[i, j] = s
+                Pf[j, i] = s
                 P_filt[t, i, j] = s
-        _sym(P_filt[t])
+                P_filt[t, j, i] = s
     return loglik
 
 
