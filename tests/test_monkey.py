@@ -8,17 +8,19 @@ import pytest
 from tui_lab.scenario import resolve_scenario
 from tui_lab.ui.app import LabApp
 
-PRESSES = 200  # per scenario: 1,000 in all (each press waits for the app to settle)
+SCENARIOS = ["adder", "delay-lstm", "memory-cell", "hmm-casino", "hmm-kbits", "lds-missing",
+             "lds-em"]
+PRESSES = 2000 // len(SCENARIOS) + 1  # 2,002 in all (each press waits for the app to settle)
 KEYS = (["space", "s", "r", "n", "plus", "minus", "left_square_bracket",
          "right_square_bracket", "e", "question_mark", "escape", "tab", "shift+tab", "enter",
          "left", "right", "up", "down", "home", "end", "pageup", "pagedown", "g", "i",
          "less_than_sign", "greater_than_sign", "t", "o", "f", "b", "m", "c", "p", "h", "l",
-         "j", "k", "x", "0", "5"] + [str(d) for d in range(1, 10)])
+         "j", "k", "x", "w", "0", "5", "a", "z", "backspace"] + [str(d) for d in range(1, 10)])
 
 
-@pytest.mark.parametrize("scenario", ["adder", "delay-lstm", "memory-cell", "hmm-casino",
-                                      "lds-missing"])
-async def test_random_keys_raise_nothing(scenario):
+@pytest.mark.parametrize("scenario", SCENARIOS)
+async def test_random_keys_raise_nothing(scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # w and x write saves and CSV files where they run
     rng = random.Random(f"monkey-{scenario}")
     app = LabApp(resolve_scenario(scenario))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -31,5 +33,6 @@ async def test_random_keys_raise_nothing(scenario):
             assert app.is_running, "a key press ended the app"
         await pilot.press("escape", "escape")
         assert app.report.state in ("ready", "training", "paused", "learned", "stuck",
-                                    "diverged", "budget spent", "given weights")
+                                    "diverged", "budget spent", "given weights",
+                                    "sweep done")
     assert app.return_code in (0, None)
