@@ -13,20 +13,10 @@ import math
 import numpy as np
 from numba import njit
 
+from tui_lab.sim.kernels.vexp import LN2_HI as _LN2_HI, LN2_LO as _LN2_LO, LOG2E as _LOG2E, \
+    exp_poly as _exp_poly
+
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
-
-
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93145751953125e-1  # ln 2 in two parts: k * _LN2_HI is exact
-_LN2_LO = 1.42860682030941723212e-6
-
-
-@njit(nogil=True, cache=True, inline="always", fastmath=_FAST)
-def _exp_poly(r):
-    """exp(r) for |r| <= ln(2)/2 by its Taylor series to r^12 (error < 2e-16)."""
-    return 1.0 + r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (
-        1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (
-            1 / 3628800 + r * (1 / 39916800 + r * (1 / 479001600))))))))))))
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
@@ -34,11 +24,9 @@ def gaussian_likelihood(means, variances, x, B, pow2):
     """B[t, i] = N(x[t]; means[i], variances[i]) for one-dimensional x (T,).
 
     math.exp element by element is a library call LLVM cannot vectorise, and it
-    was most of a Gaussian forward-backward. Here exp(a) = 2^k exp(r), with
-    k = round(a / ln 2) and exp(r) a polynomial, in loops that vectorise; 2^k
-    is built from its bits in `pow2` (T, N) int64 scratch, read back as floats.
-    Arguments below -708 (densities under 1e-308) get math.exp, exactly.
-    Relative error below 1e-12, growing with |a| (tested against NumPy).
+    was most of a Gaussian forward-backward: this is the exp of `vexp`, written
+    out for (T, N), with `pow2` (T, N) int64 scratch. Arguments below -708
+    (densities under 1e-308) get math.exp, exactly.
     """
     T, N = B.shape
     c = np.empty(N)

@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from tui_lab.sim.kernels.optim import adam_step, clip_or_fail, momentum_step
+from tui_lab.sim.kernels.vexp import exp_into, tanh_into
 
 LINEAR, LOGISTIC, SOFTMAX = 0, 1, 2
 SGD, ADAM = 0, 1
@@ -60,23 +61,52 @@ def _views(theta, I, H, O):
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
 def forward_seq(theta, H, O, x, gates, cs, hs, z):
     """One sequence: x (T, I) -> gates (T, 4H) after their nonlinearities,
-    cells cs (T, H), hidden hs (T, H), output pre-activations z (T, O)."""
+    cells cs (T, H), hidden hs (T, H), output pre-activations z (T, O).
+
+    The nonlinearities use the vectorised exp and tanh of `vexp` (math.exp and
+    math.tanh, a library call per element, were most of the forward pass):
+    sigmoid(a) is 1/(1+e) for a >= 0 and e/(1+e) below, with e = exp(-|a|).
+    """
     T, I = x.shape
     W, U, b, V, d = _views(theta, I, H, O)
+    G = 4 * H
+    e = np.empty(G)
+    pow2 = np.empty(G, np.int64)
+    cand = np.empty(H)
+    eh = np.empty(H)
+    pow2h = np.empty(H, np.int64)
     for t in range(T):
-        for r in range(4 * H):
+        g = gates[t]
+        for r in range(G):
             a = b[r]
             for i in range(I):
                 a += W[r, i] * x[t, i]
-            if t > 0:
+            g[r] = a
+        if t > 0:
+            for r in range(G):
+                a = 0.0
                 for k in range(H):
                     a += U[r, k] * hs[t - 1, k]
-            gates[t, r] = math.tanh(a) if 2 * H <= r < 3 * H else _sig(a)
+                g[r] += a
+        for j in range(H):
+            cand[j] = g[2 * H + j]
+        tanh_into(cand, cand, eh, pow2h)
+        for r in range(G):
+            e[r] = -abs(g[r])
+        exp_into(e, e, pow2)
+        for r in range(G):
+            s = 1.0 / (1.0 + e[r])
+            g[r] = s if g[r] >= 0.0 else e[r] * s
+        for j in range(H):
+            g[2 * H + j] = cand[j]
         for j in range(H):
             c_prev = cs[t - 1, j] if t > 0 else 0.0
-            c = gates[t, H + j] * c_prev + gates[t, j] * gates[t, 2 * H + j]
+            c = g[H + j] * c_prev + g[j] * g[2 * H + j]
             cs[t, j] = c
-            hs[t, j] = gates[t, 3 * H + j] * math.tanh(c)
+            cand[j] = c
+        tanh_into(cand, cand, eh, pow2h)
+        for j in range(H):
+            hs[t, j] = g[3 * H + j] * cand[j]
         for q in range(O):
             s = d[q]
             for j in range(H):
