@@ -62,6 +62,9 @@ def child(scenario_name: str, out: str, mode: str) -> None:
             self.rss = _rss_kib(os.getpid())
             self.exit()
 
+    from tui_lab.cli import _fewer_malloc_arenas
+
+    _fewer_malloc_arenas()  # as the tui-lab command does before its app runs
     app = ProbedApp(resolve_scenario(scenario_name))
     app.run()
     with open(out, "w") as fh:
