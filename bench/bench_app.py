@@ -162,7 +162,7 @@ def main() -> None:
     ref = headless_rate(args.scenario, args.seconds)
 
     proc, master, out = run_child(args.scenario, "all", args.seconds)
-    drain(master, 120.0 if True else 0)  # until every model has loaded and it quits
+    drain(master, 120.0)  # until every model has loaded and it quits
     proc.wait(60)
     with open(out) as fh:
         seen = json.load(fh)

@@ -100,8 +100,7 @@ class MemorySweepSession(Session):
         self.current_bits = self.current_recall = float("nan")
         self.loss = float("nan")
         self.history.clear()
-        self.status, self.message = Status.READY, ""
-        self.message = self._job_label()
+        self.status, self.message = Status.READY, self._job_label()
 
     def _rng(self, job: _Job) -> np.random.Generator:
         return np.random.default_rng([self.seed, job.k, job.size, job.run, 7 if job.kind == "hmm" else 8])
@@ -138,7 +137,6 @@ class MemorySweepSession(Session):
 
     def train(self, n: int) -> dict:
         left = n
-        self.message = self._job_label() if not self.done else self.message
         while left > 0 and not self.done:
             job = self.current
             if self.model is None:
