@@ -201,3 +201,10 @@ async def test_the_save_key_writes_a_run_the_app_can_resume(tmp_path, monkeypatc
                 break
             await pilot.pause(0.05)
         assert app.report.snapshot.updates == 3 and app.report.state == "paused"
+
+
+def test_a_home_relative_path_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s = open_session(resolve_scenario("adder"))
+    path = save_session(s, "~/run.npz")
+    assert path == tmp_path / "run.npz" and load_session("~/run.npz").updates == 0

@@ -37,7 +37,7 @@ class SaveError(ValueError):
 def atomic_write(path: str | Path, write) -> Path:
     """Call write(binary file) on a temporary file beside `path`, then rename it
     into place (see module docstring). Returns the path."""
-    path = Path(path)
+    path = Path(path).expanduser()
     folder = path.resolve().parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
@@ -155,6 +155,7 @@ def save_session(session: Session, path: str | Path) -> Path:
 def load_session(path: str | Path) -> Session:
     """Rebuild a saved session: its scenario, fresh data from its seed, then its state."""
     source = str(path)
+    path = Path(path).expanduser()
     try:
         with open(path, "rb") as fh:
             if fh.read(4) != b"PK\x03\x04":
