@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tui_lab.scenario import ScenarioError, parse_scenario
+from tui_lab.scenario import parse_scenario
 from tui_lab.sim.session import History, Session, Status, open_session
 
 SAVE_FORMAT = 1
@@ -207,5 +207,5 @@ def export_csv(snapshot, path: str | Path) -> Path:
         raise SaveError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
 
 
-__all__ = ["export_csv", "SaveError", "ScenarioError", "atomic_savez", "atomic_write", "load_session",
+__all__ = ["export_csv", "SaveError", "atomic_savez", "atomic_write", "load_session",
            "save_session"]

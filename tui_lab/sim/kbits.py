@@ -21,9 +21,9 @@ from tui_lab.sim.hmm import CategoricalHMM
 from tui_lab.sim.lstm import LSTM
 from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array
 from tui_lab.sim.tasks import kbits as task
+from tui_lab.sim.tasks.kbits import RECALLED, needed_size
 
 EM_TOL = 1e-6  # a Baum-Welch run has converged when a sequence gains less than this
-RECALLED = 0.95  # "carries the word": at least this share of held-out words right
 STICKY = 0.9  # Baum-Welch starts with states that tend to stay (see _start_hmm)
 
 
@@ -242,17 +242,9 @@ class MemorySweepSession(Session):
         if self.current is None:
             self.status = Status.DONE
             self.message = "sweep done: " + "; ".join(
-                f"k={k}: {self._needed(self.hmm_recall[i], self.Ns)} states, "
-                f"{self._needed(self.lstm_recall[i], self.Hs)} cells"
+                f"k={k}: {needed_size(self.hmm_recall[i], self.Ns)} states, "
+                f"{needed_size(self.lstm_recall[i], self.Hs)} cells"
                 for i, k in enumerate(self.ks))
-
-    @staticmethod
-    def _needed(recall: np.ndarray, sizes: tuple[int, ...]) -> str:
-        """The smallest size whose recall reached RECALLED, or '>largest'."""
-        for r, s in zip(recall, sizes):
-            if r >= RECALLED:
-                return str(s)
-        return f">{sizes[-1]}"
 
     @property
     def progress(self) -> float:
@@ -289,8 +281,8 @@ class MemorySweepSession(Session):
                    "lstm_bits": frozen_array(self.lstm_bits)})
 
     def needed(self) -> dict[int, dict[str, str]]:
-        return {k: {"hmm_states": self._needed(self.hmm_recall[i], self.Ns),
-                    "lstm_cells": self._needed(self.lstm_recall[i], self.Hs)}
+        return {k: {"hmm_states": needed_size(self.hmm_recall[i], self.Ns),
+                    "lstm_cells": needed_size(self.lstm_recall[i], self.Hs)}
                 for i, k in enumerate(self.ks)}
 
     def summary(self) -> dict:

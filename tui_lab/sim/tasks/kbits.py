@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+RECALLED = 0.95  # "carries the word": at least this share of held-out words right
+
 
 @dataclass(frozen=True)
 class KBitData:
@@ -93,3 +95,14 @@ def bits_carried(q: np.ndarray, words: np.ndarray) -> float:
     k = int(np.log2(q.shape[1]))
     p = np.maximum(q[np.arange(len(words)), words], 1e-300)
     return float(k + np.mean(np.log2(p)))
+
+
+def needed_size(recall: np.ndarray, sizes: tuple[int, ...], enough: float = RECALLED) -> str:
+    """The smallest size whose recall reached `enough`; '…' while a smaller size is
+    still to be fitted (NaN), '>largest' when none did."""
+    for r, s in zip(recall, sizes):
+        if np.isnan(r):
+            return "…"
+        if r >= enough:
+            return str(s)
+    return f">{sizes[-1]}"

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tui_lab.sim.tasks.kbits import needed_size
 from tui_lab.sim.session import Snapshot
 from tui_lab.ui.panes.gridtext import shade
 
@@ -29,13 +30,6 @@ def _table(title: str, sizes, ks, values: np.ndarray, fmt) -> Text:
     return text
 
 
-def needed(recall: np.ndarray, sizes, enough: float) -> str:
-    for r, s in zip(recall, sizes):
-        if not math.isnan(r) and r >= enough:
-            return str(s)
-    return "…" if np.isnan(recall).any() else f">{sizes[-1]}"
-
-
 def capacity_text(snap: Snapshot) -> Text:
     e = snap.extra
     if "hmm_recall" not in e:
@@ -48,8 +42,8 @@ def capacity_text(snap: Snapshot) -> Text:
     text.append(f"{'k':>3} {'words 2^k':>10} {'HMM states':>11} {'LSTM cells':>11}\n",
                 style="dim")
     for i, k in enumerate(ks):
-        text.append(f"{k:>3} {2 ** k:>10} {needed(hr[i], Ns, enough):>11} "
-                    f"{needed(lr[i], Hs, enough):>11}\n")
+        text.append(f"{k:>3} {2 ** k:>10} {needed_size(hr[i], Ns, enough):>11} "
+                    f"{needed_size(lr[i], Hs, enough):>11}\n")
     text.append("\n")
     text.append(_table("HMM recall, N states", Ns, ks, hr,
                        lambda v, k: _cell(v, 2.0 ** -k)))
