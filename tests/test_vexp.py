@@ -11,8 +11,8 @@ def test_exp_matches_numpy_from_the_smallest_to_the_largest_normal_result():
     exp_into(a, out, np.empty(len(a), np.int64))
     np.testing.assert_allclose(out, np.exp(a), rtol=1e-13)
     clamped = np.array([-1e4, -709.5, 710.0, 1e4])
-    exp_into(clamped, clamped, np.empty(4, np.int64))
-    np.testing.assert_allclose(clamped, np.exp([-708, -708, 709, 709]), rtol=1e-13)
+    exp_into(clamped, out[:4], np.empty(4, np.int64))
+    np.testing.assert_allclose(out[:4], np.exp([-708, -708, 709, 709]), rtol=1e-13)
 
 
 def test_tanh_matches_numpy_including_tiny_and_huge_arguments():
