@@ -27,6 +27,20 @@ class FilterResult:
     loglikelihood: float
 
 
+def _arrays(T: int, d: int, m: int, smoother: bool = False) -> list[np.ndarray]:
+    """The outputs of a filter pass (predicted and filtered means and covariances,
+    gains), and with `smoother` those of the smoother (means, covariances, gains),
+    as views of one allocation: at T = 10,000 and d = 4, eight separate arrays
+    cost more to allocate and first touch (page faults) than the smoother itself."""
+    shapes = [(T, d), (T, d, d), (T, d), (T, d, d), (T, d, m)]
+    if smoother:
+        shapes += [(T, d), (T, d, d), (max(T - 1, 0), d, d)]
+    sizes = [int(np.prod(s)) for s in shapes]
+    block = np.empty(sum(sizes))
+    ends = np.cumsum([0] + sizes)
+    return [block[a:b].reshape(s) for a, b, s in zip(ends[:-1], ends[1:], shapes)]
+
+
 class KalmanFilter:
     """A linear-Gaussian state space model (see module docstring)."""
 
@@ -80,14 +94,16 @@ class KalmanFilter:
     def filter_full(self, y, controls=None) -> FilterResult:
         """Predicted and filtered means and covariances, gains and log-likelihood."""
         Y = self._obs(y)
+        return self._filter(Y, controls, _arrays(len(Y), self.n_dim_state, self.n_dim_obs))
+
+    def _filter(self, Y, controls, out) -> FilterResult:
         T, d, m = len(Y), self.n_dim_state, self.n_dim_obs
-        out = [np.empty((T, d)), np.empty((T, d, d)), np.empty((T, d)), np.empty((T, d, d)),
-               np.empty((T, d, m))]
+        out = out[:5]
         ll = k.kalman_filter(self.transition_matrices, self.observation_matrices,
                              self.transition_covariance, self.observation_covariance,
                              np.zeros(d), np.zeros(m), self.initial_state_mean,
                              self.initial_state_covariance, Y, self._controls(T, controls),
-                             *out)
+                             *out, *k.sizes(d, m))
         if not np.isfinite(ll):
             raise FloatingPointError("an innovation covariance was not positive definite")
         return FilterResult(*out, float(ll))
@@ -102,12 +118,14 @@ class KalmanFilter:
 
     def smooth_full(self, y, controls=None):
         """(smoothed means, smoothed covariances, smoother gains, filter result)."""
-        r = self.filter_full(y, controls)
-        T, d = r.filtered_means.shape
-        xs, Ps, J = np.empty((T, d)), np.empty((T, d, d)), np.empty((max(T - 1, 0), d, d))
+        Y = self._obs(y)
+        T, d = len(Y), self.n_dim_state
+        out = _arrays(T, d, self.n_dim_obs, smoother=True)
+        r = self._filter(Y, controls, out)
+        xs, Ps, J = out[5:]
         if not k.rts_smoother(self.transition_matrices, r.predicted_means,
                               r.predicted_covariances, r.filtered_means,
-                              r.filtered_covariances, xs, Ps, J):
+                              r.filtered_covariances, xs, Ps, J, k.sizes(d)[0]):
             raise FloatingPointError("a predicted covariance was not positive definite")
         return xs, Ps, J, r
 
