@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from tui_lab.sim.kernels.optim import adam_step, clip_or_fail, momentum_step
-from tui_lab.sim.kernels.vexp import exp_into, tanh_from_exp
+from tui_lab.sim.kernels.vexp import exp_neg_abs_split, tanh_from_exp
 
 LINEAR, LOGISTIC, SOFTMAX = 0, 1, 2
 SGD, ADAM = 0, 1
@@ -60,93 +60,71 @@ def _transpose_into(A, out):
             out[c, r] = A[r, c]
 
 
+# The products below index 2-D arrays by (row, column) rather than taking row
+# views: every view costs an atomic reference-count increment and decrement,
+# which was a tenth of the training time.
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def _add_matvec(g, MT, v):
-    """g += MT^T v, MT (n, G) row-major: four rows of MT per pass over g, so g is
-    loaded and stored once per four products (twice as fast as one at a time)."""
+def _add_matvec(A, a, MT, V, v):
+    """A[a] += MT^T V[v] for MT (n, G) row-major: four rows of MT per pass over
+    A[a], so it is loaded and stored once per four products."""
     n, G = MT.shape
     k = 0
     while k + 4 <= n:
-        v0, v1, v2, v3 = v[k], v[k + 1], v[k + 2], v[k + 3]
-        m0, m1, m2, m3 = MT[k], MT[k + 1], MT[k + 2], MT[k + 3]
+        v0, v1, v2, v3 = V[v, k], V[v, k + 1], V[v, k + 2], V[v, k + 3]
         for r in range(G):
-            g[r] += v0 * m0[r] + v1 * m1[r] + v2 * m2[r] + v3 * m3[r]
+            A[a, r] += v0 * MT[k, r] + v1 * MT[k + 1, r] + v2 * MT[k + 2, r] + v3 * MT[k + 3, r]
         k += 4
     while k < n:
-        vk = v[k]
-        mk = MT[k]
+        vk = V[v, k]
         for r in range(G):
-            g[r] += vk * mk[r]
+            A[a, r] += vk * MT[k, r]
         k += 1
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def _matvec_into(out, MT, v):
-    """out[k] = MT[k] . v for MT (n, G): four dot products per pass over v."""
+def _matvec_into(A, a, MT, V, v):
+    """A[a, k] = MT[k] . V[v] for MT (n, G): four dot products per pass over V[v]."""
     n, G = MT.shape
     k = 0
     while k + 4 <= n:
-        m0, m1, m2, m3 = MT[k], MT[k + 1], MT[k + 2], MT[k + 3]
         a0 = a1 = a2 = a3 = 0.0
         for r in range(G):
-            vr = v[r]
-            a0 += m0[r] * vr
-            a1 += m1[r] * vr
-            a2 += m2[r] * vr
-            a3 += m3[r] * vr
-        out[k], out[k + 1], out[k + 2], out[k + 3] = a0, a1, a2, a3
+            x = V[v, r]
+            a0 += MT[k, r] * x
+            a1 += MT[k + 1, r] * x
+            a2 += MT[k + 2, r] * x
+            a3 += MT[k + 3, r] * x
+        A[a, k], A[a, k + 1], A[a, k + 2], A[a, k + 3] = a0, a1, a2, a3
         k += 4
     while k < n:
-        a = 0.0
+        acc = 0.0
         for r in range(G):
-            a += MT[k, r] * v[r]
-        out[k] = a
+            acc += MT[k, r] * V[v, r]
+        A[a, k] = acc
         k += 1
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def _add_outer_t(out, D, L):
-    """out += D^T L for D (S, G), L (S, n), out (G, n): four rows of L per pass."""
+def _add_outer(out, L, D, shift):
+    """out += sum over s of outer(L[s], D[s + shift]) for L (S, n), D (S + shift, G),
+    out (n, G): four rows per pass over out."""
     S, n = L.shape
+    G = D.shape[1]
     s = 0
     while s + 4 <= S:
-        l0, l1, l2, l3 = L[s], L[s + 1], L[s + 2], L[s + 3]
-        for r in range(D.shape[1]):
-            d0, d1, d2, d3 = D[s, r], D[s + 1, r], D[s + 2, r], D[s + 3, r]
-            o = out[r]
-            for k in range(n):
-                o[k] += d0 * l0[k] + d1 * l1[k] + d2 * l2[k] + d3 * l3[k]
-        s += 4
-    while s < S:
-        l0 = L[s]
-        for r in range(D.shape[1]):
-            d0 = D[s, r]
-            o = out[r]
-            for k in range(n):
-                o[k] += d0 * l0[k]
-        s += 1
-
-
-@njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def _add_outer(out, L, D):
-    """out += L^T D for L (S, n), D (S, G), out (n, G): four rows of D per pass."""
-    S, n = L.shape
-    s = 0
-    while s + 4 <= S:
-        d0, d1, d2, d3 = D[s], D[s + 1], D[s + 2], D[s + 3]
+        q = s + shift
         for k in range(n):
             l0, l1, l2, l3 = L[s, k], L[s + 1, k], L[s + 2, k], L[s + 3, k]
-            o = out[k]
-            for r in range(D.shape[1]):
-                o[r] += l0 * d0[r] + l1 * d1[r] + l2 * d2[r] + l3 * d3[r]
+            for r in range(G):
+                out[k, r] += l0 * D[q, r] + l1 * D[q + 1, r] + l2 * D[q + 2, r] + l3 * D[q + 3, r]
         s += 4
     while s < S:
-        d0 = D[s]
         for k in range(n):
             l0 = L[s, k]
-            o = out[k]
-            for r in range(D.shape[1]):
-                o[r] += l0 * d0[r]
+            for r in range(G):
+                out[k, r] += l0 * D[s + shift, r]
         s += 1
 
 
@@ -155,54 +133,54 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
     """One sequence: x (T, I) -> gates (T, 4H) after their nonlinearities, cells
     cs (T, H), tanh of the cells tcs (T, H), hidden hs (T, H), output
     pre-activations z (T, O). WT (I, 4H) and UT (H, 4H) are W and U transposed;
-    work (2, 4H) and pow2 (4H,) int64 are scratch.
+    work (2, 4H) holds the exp factors (1 for the gates, 2 for the candidate
+    rows: see `_workspace`) and scratch; pow2 (4H,) int64 is scratch.
 
     The nonlinearities come from one vectorised exp (`vexp`) per step for the
     gates and one for the cells: sigmoid(a) is 1/(1+e) for a >= 0 and e/(1+e)
     below with e = exp(-|a|); tanh(a) = sign(a) (1-q)/(1+q), q = exp(-2|a|).
     (math.exp and math.tanh are a library call per element and were most of
-    the forward pass; exp_into's input and output are different arrays so LLVM
-    vectorises it.)
+    the forward pass.) The exp's last multiplication, by 2^k, is folded into
+    the loops that use it.
     """
     T = x.shape[0]
     G = b.shape[0]
     H = G // 4
     O = d.shape[0]
-    arg, ex = work[0], work[1]
-    zero = np.zeros(H)
+    factor, ex = work[0], work[1]
+    scale = pow2.view(np.float64)
+    factor_c, ex_c, pow2_c = factor[2 * H:3 * H], ex[:H], pow2[:H]  # all factors 2
     for t in range(T):
-        g = gates[t]
         for r in range(G):
-            g[r] = b[r]
-        _add_matvec(g, WT, x[t])
+            gates[t, r] = b[r]
+        _add_matvec(gates, t, WT, x, t)
         if t > 0:
-            _add_matvec(g, UT, hs[t - 1])
-        for r in range(G):
-            arg[r] = -abs(g[r])
-        for r in range(2 * H, 3 * H):
-            arg[r] *= 2.0
-        exp_into(arg, ex, pow2)
+            _add_matvec(gates, t, UT, hs, t - 1)
+        exp_neg_abs_split(gates[t], factor, ex, pow2)  # exp(-|a|); exp(-2|a|), candidate
         for r in range(2 * H):
-            q = 1.0 / (1.0 + ex[r])
-            g[r] = q if g[r] >= 0.0 else ex[r] * q
+            e = ex[r] * scale[r]
+            q = 1.0 / (1.0 + e)
+            gates[t, r] = q if gates[t, r] >= 0.0 else e * q
         for r in range(3 * H, G):
-            q = 1.0 / (1.0 + ex[r])
-            g[r] = q if g[r] >= 0.0 else ex[r] * q
+            e = ex[r] * scale[r]
+            q = 1.0 / (1.0 + e)
+            gates[t, r] = q if gates[t, r] >= 0.0 else e * q
         for r in range(2 * H, 3 * H):
-            g[r] = tanh_from_exp(g[r], ex[r])
-        c, tc, h = cs[t], tcs[t], hs[t]
-        cp = cs[t - 1] if t > 0 else zero
+            gates[t, r] = tanh_from_exp(gates[t, r], ex[r] * scale[r])
+        for j in range(H):  # c = keep * c[t-1] + write * candidate
+            cs[t, j] = gates[t, j] * gates[t, 2 * H + j]
+        if t > 0:
+            for j in range(H):
+                cs[t, j] += gates[t, H + j] * cs[t - 1, j]
+        exp_neg_abs_split(cs[t], factor_c, ex_c, pow2_c)  # exp(-2|c|)
         for j in range(H):
-            c[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j]
-            arg[j] = -2.0 * abs(c[j])
-        exp_into(arg[:H], ex[:H], pow2[:H])
-        for j in range(H):
-            tc[j] = tanh_from_exp(c[j], ex[j])
-            h[j] = g[3 * H + j] * tc[j]
+            tcs[t, j] = tanh_from_exp(cs[t, j], ex[j] * scale[j])
+            hs[t, j] = gates[t, 3 * H + j] * tcs[t, j]
+    for t in range(T):
         for q in range(O):
             acc = d[q]
             for j in range(H):
-                acc += V[q, j] * h[j]
+                acc += V[q, j] * hs[t, j]
             z[t, q] = acc
 
 
@@ -251,64 +229,76 @@ def backward_seq(UT, V, x, y, mask, out_kind, gates, cs, tcs, hs, z, scale, g, w
     Returns the masked loss (unscaled).
 
     Each step's gate gradients da (4H,) are kept (DA, T x 4H) and the weight
-    gradients taken from all of them at the end, four steps per pass.
+    gradients taken from all of them at the end, four steps per pass; so are
+    the output layer's.
     """
     gWT, gU, gb, gV, gd = g
-    DA, vecs, dz = ws[3], ws[4], ws[5]
+    DA, vecs, DZ = ws[3], ws[4], ws[5]
     T = x.shape[0]
     H = UT.shape[0]
     O = V.shape[0]
     record = dh_trace.shape[0] == T
-    dh, dh_next, dc_next, dc = vecs[0], vecs[1], vecs[2], vecs[3]
-    zero = vecs[4]
-    zero[:] = 0.0
-    dh_next[:] = 0.0
-    dc_next[:] = 0.0
+    DH, DH_NEXT, DC_NEXT, DC = 0, 1, 2, 3  # rows of vecs
+    vecs[DH_NEXT] = 0.0
+    vecs[DC_NEXT] = 0.0
     loss = 0.0
+    for t in range(T):  # the output layer's gradients first: they need no recursion
+        if mask[t] != 0.0:
+            loss += _output_grad(z[t], y[t], mask[t], out_kind, scale, DZ[t])
+        else:
+            DZ[t] = 0.0
     for t in range(T - 1, -1, -1):
         for j in range(H):
-            dh[j] = dh_next[j]
+            vecs[DH, j] = vecs[DH_NEXT, j]
         if mask[t] != 0.0:
-            loss += _output_grad(z[t], y[t], mask[t], out_kind, scale, dz)
-            h = hs[t]
             for q in range(O):
-                gd[q] += dz[q]
-                dq = dz[q]
+                dq = DZ[t, q]
                 for j in range(H):
-                    gV[q, j] += dq * h[j]
-                    dh[j] += V[q, j] * dq
-        gt, tc, da = gates[t], tcs[t], DA[t]
-        cp = cs[t - 1] if t > 0 else zero
+                    vecs[DH, j] += V[q, j] * dq
         for j in range(H):
-            ig, fg, gg, og = gt[j], gt[H + j], gt[2 * H + j], gt[3 * H + j]
-            dc[j] = dh[j] * og * (1.0 - tc[j] * tc[j]) + dc_next[j]
-            da[j] = dc[j] * gg * ig * (1.0 - ig)
-            da[H + j] = dc[j] * cp[j] * fg * (1.0 - fg)
-            da[2 * H + j] = dc[j] * ig * (1.0 - gg * gg)
-            da[3 * H + j] = dh[j] * tc[j] * og * (1.0 - og)
-            dc_next[j] = dc[j] * fg
-        if record:
-            dh_trace[t] = dh
-            dc_trace[t] = dc
+            ig, fg, gg, og = gates[t, j], gates[t, H + j], gates[t, 2 * H + j], gates[t, 3 * H + j]
+            dh, tc = vecs[DH, j], tcs[t, j]
+            dc = dh * og * (1.0 - tc * tc) + vecs[DC_NEXT, j]
+            vecs[DC, j] = dc
+            DA[t, j] = dc * gg * ig * (1.0 - ig)
+            DA[t, 2 * H + j] = dc * ig * (1.0 - gg * gg)
+            DA[t, 3 * H + j] = dh * tc * og * (1.0 - og)
+            vecs[DC_NEXT, j] = dc * fg
         if t > 0:
-            _matvec_into(dh_next, UT, da)  # dh[t-1] = U^T da
+            for j in range(H):
+                fg = gates[t, H + j]
+                DA[t, H + j] = vecs[DC, j] * cs[t - 1, j] * fg * (1.0 - fg)
+            _matvec_into(vecs, DH_NEXT, UT, DA, t)  # dh[t-1] = U^T da
+        else:
+            for j in range(H):
+                DA[t, H + j] = 0.0
+        if record:
+            dh_trace[t] = vecs[DH]
+            dc_trace[t] = vecs[DC]
     for t in range(T):
         for r in range(4 * H):
             gb[r] += DA[t, r]
-    _add_outer(gWT, x, DA)
-    _add_outer_t(gU, DA[1:], hs[:T - 1])
+        for q in range(O):
+            gd[q] += DZ[t, q]
+    _add_outer(gV, DZ, hs, 0)
+    _add_outer(gWT, x, DA, 0)
+    _add_outer(gU, DA[1:], hs, 0)  # gU[r, k] += da[t, r] h[t-1, k]
     return loss
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _workspace(T, I, H, O):
     """Scratch for one sequence: gates (T, 4H), cells, their tanh, hidden (T, H),
-    gate gradients DA (T, 4H), five H-vectors, dz (O,), outputs z (T, O),
-    exp work (2, 4H) and its int64 scratch (4H,)."""
+    gate gradients DA (T, 4H), five H-vectors, output gradients (T, O), outputs
+    z (T, O),
+    exp work (2, 4H) whose first row is the exp factors of `forward_seq`
+    (2 for the candidate rows 2H..3H, 1 elsewhere), and int64 scratch (4H,)."""
     G = 4 * H
+    work = np.ones((2, G))
+    work[0, 2 * H:3 * H] = 2.0
     return (np.empty((T, G)), np.empty((T, H)), np.empty((T, H)), np.empty((T, G)),
-            np.empty((5, H)), np.empty(O), np.empty((T, H)), np.empty((T, O)),
-            np.empty((2, G)), np.empty(G, np.int64))
+            np.empty((5, H)), np.empty((T, O)), np.empty((T, H)), np.empty((T, O)),
+            work, np.empty(G, np.int64))
 
 
 @njit(nogil=True, cache=True, error_model="numpy")

@@ -26,6 +26,16 @@ def exp_poly(r):
             1 / 3628800 + r * (1 / 39916800 + r * (1 / 479001600))))))))))))
 
 
+@njit(nogil=True, cache=True, inline="always", fastmath=_FAST)
+def exp_split(v):
+    """exp(v) = p * 2^k as (p, the bits of the float 2^k as an int64), v clamped
+    to [-708, 709]. Store the bits in an int64 array and read it through
+    `.view(np.float64)` to get 2^k (Numba has no scalar bit cast)."""
+    v = min(max(v, LOWEST), HIGHEST)
+    k = np.floor(v * LOG2E + 0.5)
+    return exp_poly(v - k * LN2_HI - k * LN2_LO), (np.int64(k) + 1023) << 52
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
 def exp_into(a, out, pow2):
     """out[i] = exp(a[i]) for 1-D arrays, a clamped to [-708, 709]; pow2 is
@@ -35,13 +45,18 @@ def exp_into(a, out, pow2):
     element at a time (five times slower)."""
     n = a.shape[0]
     for i in range(n):
-        v = min(max(a[i], LOWEST), HIGHEST)
-        k = np.floor(v * LOG2E + 0.5)
-        out[i] = exp_poly(v - k * LN2_HI - k * LN2_LO)
-        pow2[i] = (np.int64(k) + 1023) << 52
+        out[i], pow2[i] = exp_split(a[i])
     scale = pow2.view(np.float64)
     for i in range(n):
         out[i] *= scale[i]
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
+def exp_neg_abs_split(a, factor, poly, pow2):
+    """exp(-factor[i] |a[i]|) = poly[i] * pow2.view(np.float64)[i], for callers
+    that fold the last multiplication into their own loop (one pass fewer)."""
+    for i in range(a.shape[0]):
+        poly[i], pow2[i] = exp_split(-factor[i] * abs(a[i]))
 
 
 @njit(nogil=True, cache=True, inline="always", fastmath=_FAST)
