@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from tui_lab.sim.kernels.optim import adam_step, clip_or_fail, momentum_step
-from tui_lab.sim.kernels.vexp import exp_neg_abs_split, tanh_from_exp
+from tui_lab.sim.kernels.vexp import exp_neg_abs_split, tanh_from_exp, tanh_from_exp_recip
 
 LINEAR, LOGISTIC, SOFTMAX = 0, 1, 2
 SGD, ADAM = 0, 1
@@ -156,23 +156,28 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
         _add_matvec(gates, t, WT, x, t)
         if t > 0:
             _add_matvec(gates, t, UT, hs, t - 1)
-        exp_neg_abs_split(gates[t], factor, ex, pow2)  # exp(-|a|); exp(-2|a|), candidate
-        for r in range(2 * H):
-            e = ex[r] * scale[r]
-            q = 1.0 / (1.0 + e)
-            gates[t, r] = q if gates[t, r] >= 0.0 else e * q
-        for r in range(3 * H, G):
-            e = ex[r] * scale[r]
-            q = 1.0 / (1.0 + e)
-            gates[t, r] = q if gates[t, r] >= 0.0 else e * q
-        for r in range(2 * H, 3 * H):
-            gates[t, r] = tanh_from_exp(gates[t, r], ex[r] * scale[r])
+        exp_neg_abs_split(gates, t, factor, ex, pow2)  # exp(-|a|); exp(-2|a|), candidate
+        # reciprocals 1/(1 + e) in pairs, one division each: 1/x = y/(xy), 1/y = x/(xy)
+        for j in range(H):  # write and keep gates
+            e1, e2 = ex[j] * scale[j], ex[H + j] * scale[H + j]
+            x1, x2 = 1.0 + e1, 1.0 + e2
+            inv = 1.0 / (x1 * x2)
+            r1, r2 = inv * x2, inv * x1
+            gates[t, j] = r1 if gates[t, j] >= 0.0 else e1 * r1
+            gates[t, H + j] = r2 if gates[t, H + j] >= 0.0 else e2 * r2
+        for j in range(H):  # candidate and read gate
+            e1, e2 = ex[2 * H + j] * scale[2 * H + j], ex[3 * H + j] * scale[3 * H + j]
+            x1, x2 = 1.0 + e1, 1.0 + e2
+            inv = 1.0 / (x1 * x2)
+            r1, r2 = inv * x2, inv * x1
+            gates[t, 2 * H + j] = tanh_from_exp_recip(gates[t, 2 * H + j], e1, r1)
+            gates[t, 3 * H + j] = r2 if gates[t, 3 * H + j] >= 0.0 else e2 * r2
         for j in range(H):  # c = keep * c[t-1] + write * candidate
             cs[t, j] = gates[t, j] * gates[t, 2 * H + j]
         if t > 0:
             for j in range(H):
                 cs[t, j] += gates[t, H + j] * cs[t - 1, j]
-        exp_neg_abs_split(cs[t], factor_c, ex_c, pow2_c)  # exp(-2|c|)
+        exp_neg_abs_split(cs, t, factor_c, ex_c, pow2_c)  # exp(-2|c|)
         for j in range(H):
             tcs[t, j] = tanh_from_exp(cs[t, j], ex[j] * scale[j])
             hs[t, j] = gates[t, 3 * H + j] * tcs[t, j]
@@ -185,36 +190,43 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def _output_grad(z, y, m, out_kind, scale, dz):
-    """Loss of one step's outputs z (O,) against y (O,), weight m; dz gets its gradient."""
-    O = z.shape[0]
+def _output_grads(z, y, mask, out_kind, scale, dz):
+    """Masked loss of the outputs z (T, O) against y (T, O), step weights mask
+    (T,); dz (T, O) gets scale x its gradient (zero where the mask is)."""
+    T, O = z.shape
     loss = 0.0
-    if out_kind == LINEAR:
-        for q in range(O):
-            e = z[q] - y[q]
-            loss += 0.5 * e * e
-            dz[q] = e * m * scale
-    elif out_kind == LOGISTIC:
-        for q in range(O):
-            e = math.exp(-abs(z[q]))
-            p = 1.0 / (1.0 + e) if z[q] >= 0.0 else e / (1.0 + e)
-            loss += max(z[q], 0.0) + math.log1p(e) - y[q] * z[q]
-            dz[q] = (p - y[q]) * m * scale
-    else:
-        zmax = z[0]
-        for q in range(O):
-            zmax = max(zmax, z[q])
-        tot = 0.0
-        for q in range(O):
-            tot += math.exp(z[q] - zmax)
-        lse = zmax + math.log(tot)
-        ysum = 0.0
-        for q in range(O):
-            loss -= y[q] * (z[q] - lse)
-            ysum += y[q]
-        for q in range(O):
-            dz[q] = (math.exp(z[q] - lse) * ysum - y[q]) * m * scale
-    return loss * m
+    for t in range(T):
+        m = mask[t]
+        if m == 0.0:
+            for q in range(O):
+                dz[t, q] = 0.0
+        elif out_kind == LINEAR:
+            for q in range(O):
+                e = z[t, q] - y[t, q]
+                loss += 0.5 * e * e * m
+                dz[t, q] = e * m * scale
+        elif out_kind == LOGISTIC:
+            for q in range(O):
+                v = z[t, q]
+                e = math.exp(-abs(v))
+                p = 1.0 / (1.0 + e) if v >= 0.0 else e / (1.0 + e)
+                loss += (max(v, 0.0) + math.log1p(e) - y[t, q] * v) * m
+                dz[t, q] = (p - y[t, q]) * m * scale
+        else:
+            zmax = z[t, 0]
+            for q in range(O):
+                zmax = max(zmax, z[t, q])
+            tot = 0.0
+            for q in range(O):
+                tot += math.exp(z[t, q] - zmax)
+            lse = zmax + math.log(tot)
+            ysum = 0.0
+            for q in range(O):
+                loss -= y[t, q] * (z[t, q] - lse) * m
+                ysum += y[t, q]
+            for q in range(O):
+                dz[t, q] = (math.exp(z[t, q] - lse) * ysum - y[t, q]) * m * scale
+    return loss
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
@@ -241,12 +253,7 @@ def backward_seq(UT, V, x, y, mask, out_kind, gates, cs, tcs, hs, z, scale, g, w
     DH, DH_NEXT, DC_NEXT, DC = 0, 1, 2, 3  # rows of vecs
     vecs[DH_NEXT] = 0.0
     vecs[DC_NEXT] = 0.0
-    loss = 0.0
-    for t in range(T):  # the output layer's gradients first: they need no recursion
-        if mask[t] != 0.0:
-            loss += _output_grad(z[t], y[t], mask[t], out_kind, scale, DZ[t])
-        else:
-            DZ[t] = 0.0
+    loss = _output_grads(z, y, mask, out_kind, scale, DZ)  # they need no recursion
     for t in range(T - 1, -1, -1):
         for j in range(H):
             vecs[DH, j] = vecs[DH_NEXT, j]

@@ -52,11 +52,13 @@ def exp_into(a, out, pow2):
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def exp_neg_abs_split(a, factor, poly, pow2):
-    """exp(-factor[i] |a[i]|) = poly[i] * pow2.view(np.float64)[i], for callers
-    that fold the last multiplication into their own loop (one pass fewer)."""
-    for i in range(a.shape[0]):
-        poly[i], pow2[i] = exp_split(-factor[i] * abs(a[i]))
+def exp_neg_abs_split(A, row, factor, poly, pow2):
+    """exp(-factor[i] |A[row, i]|) = poly[i] * pow2.view(np.float64)[i] for
+    i < len(factor), for callers that fold the last multiplication into their
+    own loop (one pass fewer). A is 2-D: a row view would cost an atomic
+    reference count up and down per call."""
+    for i in range(factor.shape[0]):
+        poly[i], pow2[i] = exp_split(-factor[i] * abs(A[row, i]))
 
 
 @njit(nogil=True, cache=True, inline="always", fastmath=_FAST)
@@ -64,7 +66,13 @@ def tanh_from_exp(v, q):
     """tanh(v) given q = exp(-2|v|): sign(v) (1 - q)/(1 + q) (relative error
     below 1e-13), and below |v| = 1/64, where that loses digits, the odd series
     to v^9 (error below 1e-20)."""
-    big = (1.0 - q) / (1.0 + q)
+    return tanh_from_exp_recip(v, q, 1.0 / (1.0 + q))
+
+
+@njit(nogil=True, cache=True, inline="always", fastmath=_FAST)
+def tanh_from_exp_recip(v, q, r):
+    """tanh_from_exp(v, q) given also r = 1 / (1 + q)."""
+    big = (1.0 - q) * r
     big = big if v >= 0.0 else -big
     v2 = v * v
     small = v * (1.0 + v2 * (-1 / 3 + v2 * (2 / 15 + v2 * (-17 / 315 + v2 * (62 / 2835)))))
