@@ -13,8 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-from tui_lab.sim.kernels.vexp import LN2_HI as _LN2_HI, LN2_LO as _LN2_LO, LOG2E as _LOG2E, \
-    exp_poly as _exp_poly
+from tui_lab.sim.kernels.vexp import exp_split
 
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
 
@@ -24,8 +23,8 @@ def gaussian_likelihood(means, variances, x, B, pow2):
     """B[t, i] = N(x[t]; means[i], variances[i]) for one-dimensional x (T,).
 
     math.exp element by element is a library call LLVM cannot vectorise, and it
-    was most of a Gaussian forward-backward: this is the exp of `vexp`, written
-    out for (T, N), with `pow2` (T, N) int64 scratch. Arguments below -708
+    was most of a Gaussian forward-backward: this is the exp of `vexp`
+    (`exp_split`) over (T, N), with `pow2` (T, N) int64 scratch. Arguments below -708
     (densities under 1e-308) get math.exp, exactly.
     """
     T, N = B.shape
@@ -40,10 +39,8 @@ def gaussian_likelihood(means, variances, x, B, pow2):
             d = x[t] - means[i]
             a = d * d * c[i]
             low |= a < -708.0
-            a = max(a, -708.0)
-            k = math.floor(a * _LOG2E + 0.5)
-            B[t, i] = _exp_poly(a - k * _LN2_HI - k * _LN2_LO) * norm[i]
-            pow2[t, i] = (np.int64(k) + 1023) << 52
+            p, pow2[t, i] = exp_split(a)
+            B[t, i] = p * norm[i]
     scale = pow2.view(np.float64)
     for t in range(T):
         for i in range(N):
