@@ -77,15 +77,3 @@ def tanh_from_exp_recip(v, q, r):
     v2 = v * v
     small = v * (1.0 + v2 * (-1 / 3 + v2 * (2 / 15 + v2 * (-17 / 315 + v2 * (62 / 2835)))))
     return small if abs(v) < 0.015625 else big
-
-
-@njit(nogil=True, cache=True, error_model="numpy", fastmath=_FAST)
-def tanh_into(a, out, e, pow2):
-    """out[i] = tanh(a[i]) for 1-D arrays, with e and pow2 scratch of the same
-    length; a, out and e are three different arrays (see exp_into)."""
-    n = a.shape[0]
-    for i in range(n):
-        e[i] = -2.0 * abs(a[i])
-    exp_into(e, out, pow2)
-    for i in range(n):
-        out[i] = tanh_from_exp(a[i], out[i])
