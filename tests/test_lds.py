@@ -86,6 +86,18 @@ def test_a_million_steps_stay_finite():
     assert 0 < P[-1, 0, 0] < 10
 
 
+def test_sequences_of_one_and_no_steps():
+    kf = tracking.constant_velocity(1.0, 0.2, 3.0)
+    _, y = kf.sample(1, random_state=0)
+    m, P = kf.filter(y)
+    ms, Ps = kf.smooth(y)
+    np.testing.assert_array_equal(ms, m)  # one step: smoothing has nothing to add
+    np.testing.assert_array_equal(Ps, P)
+    ms, Ps = kf.smooth(np.empty((0, 1)))
+    assert ms.shape == (0, 2) and Ps.shape == (0, 2, 2)
+    assert kf.loglikelihood(np.empty((0, 1))) == 0.0
+
+
 def test_tracking_fidelity_over_a_long_run():
     """Filtered beats the raw positions; the ±2σ band covers the truth 93-97 %."""
     sc = resolve_scenario("lds-tracking")

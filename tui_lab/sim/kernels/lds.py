@@ -240,6 +240,8 @@ def rts_smoother(A, x_pred, P_pred, x_filt, P_filt, x_smooth, P_smooth, J, ns):
     only the smoothed mean and covariance from step to step."""
     n = len(ns)
     T = x_filt.shape[0]
+    if T == 0:
+        return True
     L = np.empty((n, n))
     D = np.empty(n)
     inv = np.empty(n)
