@@ -295,16 +295,16 @@ def backward_seq(UT, V, x, y, mask, out_kind, gates, cs, tcs, hs, z, scale, g, w
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _workspace(T, I, H, O):
-    """Scratch for one sequence: gates (T, 4H), cells, their tanh, hidden (T, H),
-    gate gradients DA (T, 4H), five H-vectors, output gradients (T, O), outputs
-    z (T, O),
-    exp work (2, 4H) whose first row is the exp factors of `forward_seq`
-    (2 for the candidate rows 2H..3H, 1 elsewhere), and int64 scratch (4H,)."""
+    """Scratch for one sequence, by index: 0 gates (T, 4H), 1 cells (T, H), 2 their
+    tanh, 3 gate gradients DA (T, 4H), 4 the backward pass's four H-vectors,
+    5 output gradients (T, O), 6 hidden (T, H), 7 outputs z (T, O), 8 exp work
+    (2, 4H) whose first row is the exp factors of `forward_seq` (2 for the
+    candidate rows 2H..3H, 1 elsewhere), 9 int64 scratch (4H,)."""
     G = 4 * H
     work = np.ones((2, G))
     work[0, 2 * H:3 * H] = 2.0
     return (np.empty((T, G)), np.empty((T, H)), np.empty((T, H)), np.empty((T, G)),
-            np.empty((5, H)), np.empty((T, O)), np.empty((T, H)), np.empty((T, O)),
+            np.empty((4, H)), np.empty((T, O)), np.empty((T, H)), np.empty((T, O)),
             work, np.empty(G, np.int64))
 
 
