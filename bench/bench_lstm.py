@@ -1,8 +1,10 @@
 """Benchmark the LSTM kernel: forward + backward time steps per second.
 
-Input 4, sequence length 50, hidden 8, 32 and 128, batch 1 and 16; against the
-plain-NumPy twin in the same run, and against torch's nn.LSTM (float32, one
-thread) when torch is installed (optional). Run from the repository root:
+Input 4, sequence length 50, hidden 8, 32 and 128, batch 1 and 16; our kernels
+with their passes in float64 and in float32 (the weights stay float64 either
+way), against the plain-NumPy twin (float64) in the same run, and against
+torch's nn.LSTM (float32, one thread) when torch is installed (optional). Run
+from the repository root:
     python bench/bench_lstm.py
 """
 
@@ -34,9 +36,9 @@ def rate(fn, steps_per_call: int, min_seconds: float = 0.5) -> float:
     return best
 
 
-def ours(H: int, N: int):
+def ours(H: int, N: int, precision: str):
     rng = np.random.default_rng(0)
-    net = LSTM(I, H, 1, rng, output="linear")
+    net = LSTM(I, H, 1, rng, output="linear", precision=precision)
     X, Y, M = rng.normal(size=(N, T, I)), rng.normal(size=(N, T, 1)), np.ones((N, T))
     return lambda: net.loss_grad(X, Y, M), net, X, Y, M
 
@@ -67,17 +69,18 @@ def torch_fn(H: int, N: int):
 
 def main() -> None:
     print("LSTM forward + backward, input 4, 50 steps: time steps per second")
-    print(f"{'hidden':>6} {'batch':>5} {'numba':>11} {'numpy twin':>11} {'ratio':>6} "
-          f"{'torch f32 1t':>13} {'vs torch':>8}")
+    print(f"{'hidden':>6} {'batch':>5} {'ours f64':>10} {'numpy f64':>10} {'ratio':>6} "
+          f"{'ours f32':>10} {'torch f32':>10} {'f32 vs torch':>12} {'f64 vs torch':>12}")
     for H in (8, 32, 128):
         for N in (1, 16):
-            fn, net, X, Y, M = ours(H, N)
-            fast = rate(fn, N * T)
-            slow = rate(twin(net, X, Y, M), N * T, 0.3)
+            fn64, net, X, Y, M = ours(H, N, "float64")
+            fn32 = ours(H, N, "float32")[0]
             t = torch_fn(H, N)
+            f64, f32 = rate(fn64, N * T), rate(fn32, N * T)
+            slow = rate(twin(net, X, Y, M), N * T, 0.3)
             ref = rate(t, N * T) if t else float("nan")
-            print(f"{H:>6} {N:>5} {fast:>11,.0f} {slow:>11,.0f} {fast / slow:>5.1f}x "
-                  f"{ref:>13,.0f} {fast / ref:>7.1f}x")
+            print(f"{H:>6} {N:>5} {f64:>10,.0f} {slow:>10,.0f} {f64 / slow:>5.1f}x "
+                  f"{f32:>10,.0f} {ref:>10,.0f} {f32 / ref:>11.1f}x {f64 / ref:>11.1f}x")
     print("(torch: nn.LSTM + nn.Linear, float32, torch.set_num_threads(1); "
           "nan when torch is not installed)")
 

@@ -58,6 +58,64 @@ def test_gradient_matches_finite_differences(kind):
         assert np.abs(W[3 * gate:3 * gate + 3]).max() > 1e-6
 
 
+def _f32(*arrays):
+    return [a.astype(np.float32) for a in arrays]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("H", [1, 4, 32])
+def test_float32_passes_match_the_twin_in_float32(kind, H):
+    """The float32 training passes (the app's default) against the twin run in float32
+    and in float64: their differences are float32 rounding, no more and no less."""
+    rng = np.random.default_rng(10 + H)
+    X, Y, M = _problem(kind, rng, N=3, T=20)
+    net = LSTM(3, H, 2, rng, output=kind, init_scale=0.8, forget_bias=0.5, precision="float32")
+    loss, grad = net.loss_grad(X, Y, M)
+    assert grad.dtype == np.float64  # the optimiser's side stays float64
+    loss64, grad64, _, _ = lstm_np.loss_grad(net.theta, 3, H, 2, X, Y, M, KINDS[kind])
+    loss32, grad32, _, _ = lstm_np.loss_grad(*_f32(net.theta), 3, H, 2, *_f32(X, Y, M),
+                                             KINDS[kind])
+    assert grad32.dtype == np.float32
+    scale = np.abs(grad64).max()
+    assert np.abs(grad - grad32).max() < 1e-5 * scale  # measured up to 1.5e-6
+    assert np.abs(grad - grad64).max() < 1e-5 * scale
+    assert np.abs(grad - grad64).max() > 1e-11 * scale  # it did run in float32
+    assert loss == pytest.approx(loss64, rel=1e-6)
+    assert loss == pytest.approx(float(loss32), rel=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_float32_train_chunk_takes_the_float32_gradient_steps(optimizer):
+    """A chunk in float32 makes exactly the updates its own loss_grad prescribes,
+    and its losses are the float64 twin's to float32 rounding."""
+    rng = np.random.default_rng(5)
+    X, Y, M = _problem("logistic", rng, N=10, T=8)
+    net = LSTM(3, 4, 2, rng, output="logistic", precision="float32")
+    step = LSTM(3, 4, 2, rng, output="logistic", precision="float32")
+    step.theta[:] = net.theta
+    idx = rng.integers(0, 10, 12 * 2)
+    losses = net.train_chunk(X, Y, M, idx, 2, optimizer, 0.05, 0.9, 1.0)
+    m, v = np.zeros_like(step.theta), np.zeros_like(step.theta)
+    for u in range(12):
+        sel = idx[2 * u:2 * u + 2]
+        loss, grad = step.loss_grad(X[sel], Y[sel], M[sel])
+        loss64 = lstm_np.loss_grad(step.theta, 3, 4, 2, X[sel], Y[sel], M[sel], 1)[0]
+        assert losses[u] == pytest.approx(loss * 2 / M[sel].sum(), rel=1e-12)
+        assert losses[u] == pytest.approx(loss64 * 2 / M[sel].sum(), rel=2e-6)
+        norm = np.linalg.norm(grad)
+        if norm > 1.0:
+            grad = grad / norm
+        if optimizer == "sgd":
+            m = 0.9 * m - 0.05 * grad
+            step.theta += m
+        else:
+            m = 0.9 * m + 0.1 * grad
+            v = 0.999 * v + 0.001 * grad ** 2
+            step.theta -= 0.05 * (m / (1 - 0.9 ** (u + 1))) / (
+                np.sqrt(v / (1 - 0.999 ** (u + 1))) + 1e-8)
+    np.testing.assert_allclose(net.theta, step.theta, rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_train_chunk_matches_twin(optimizer):
     rng = np.random.default_rng(3)
@@ -146,3 +204,12 @@ def test_parity_with_torch_nn_lstm():
     np.testing.assert_allclose(ours["U"], ref["grad_weight_hh_l0"], rtol=1e-8, atol=1e-11)
     np.testing.assert_allclose(ours["b"], ref["grad_bias_ih_l0"], rtol=1e-8, atol=1e-11)
     np.testing.assert_allclose(ours["b"], ref["grad_bias_hh_l0"], rtol=1e-8, atol=1e-11)
+    # and in float32, torch's own default precision
+    net.precision = "float32"
+    loss32, grad32 = net.loss_grad(X, Yh, M)
+    assert loss32 * len(X) == pytest.approx(float(ref["loss"]), rel=2e-6)
+    P.theta[:] = grad32 * len(X)
+    for ours_name, ref_name in [("W", "grad_weight_ih_l0"), ("U", "grad_weight_hh_l0"),
+                                ("b", "grad_bias_ih_l0")]:
+        err = np.abs(P.views()[ours_name] - ref[ref_name]).max()
+        assert 1e-12 < err < 2e-6 * np.abs(ref[ref_name]).max()

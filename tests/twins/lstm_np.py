@@ -1,4 +1,6 @@
-"""Plain-NumPy twin of `tui_lab.sim.kernels.lstm`, vectorised over the batch."""
+"""Plain-NumPy twin of `tui_lab.sim.kernels.lstm`, vectorised over the batch.
+
+It computes in theta's float type: give float32 theta, X, Y and M for a float32 twin."""
 
 import numpy as np
 
@@ -21,10 +23,11 @@ def forward(theta, I, H, O, X):
     """X (N, T, I) -> dict of (N, T, .) arrays: i, f, g, o, c, h, z."""
     P = unpack(theta, I, H, O)
     N, T, _ = X.shape
-    h = np.zeros((N, H))
-    c = np.zeros((N, H))
+    F = theta.dtype
+    h = np.zeros((N, H), F)
+    c = np.zeros((N, H), F)
     keys = "ifgochz"
-    tr = {k: np.empty((N, T, O if k == "z" else H)) for k in keys}
+    tr = {k: np.empty((N, T, O if k == "z" else H), F) for k in keys}
     for t in range(T):
         a = X[:, t] @ P["W"].T + h @ P["U"].T + P["b"]
         i, f, g, o = sig(a[:, :H]), sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sig(a[:, 3 * H:])
@@ -57,16 +60,17 @@ def loss_grad(theta, I, H, O, X, Y, M, kind):
     steploss, dz = _out_loss_grad(tr["z"], Y, M, kind)
     dz = dz / N
     g = {k: np.zeros_like(v) for k, v in P.items()}
-    dh_next = np.zeros((N, H))
-    dc_next = np.zeros((N, H))
-    dhs, dcs = np.zeros((N, T, H)), np.zeros((N, T, H))
+    F = theta.dtype
+    dh_next = np.zeros((N, H), F)
+    dc_next = np.zeros((N, H), F)
+    dhs, dcs = np.zeros((N, T, H), F), np.zeros((N, T, H), F)
     for t in reversed(range(T)):
         g["V"] += dz[:, t].T @ tr["h"][:, t]
         g["d"] += dz[:, t].sum(0)
         dh = dz[:, t] @ P["V"] + dh_next
         i, f, gg, o, c = (tr[k][:, t] for k in "ifgoc")
-        c_prev = tr["c"][:, t - 1] if t > 0 else np.zeros((N, H))
-        h_prev = tr["h"][:, t - 1] if t > 0 else np.zeros((N, H))
+        c_prev = tr["c"][:, t - 1] if t > 0 else np.zeros((N, H), F)
+        h_prev = tr["h"][:, t - 1] if t > 0 else np.zeros((N, H), F)
         tc = np.tanh(c)
         dc = dh * o * (1 - tc ** 2) + dc_next
         dhs[:, t], dcs[:, t] = dh, dc

@@ -9,7 +9,7 @@ gates and cells, or the RNN's hidden units) and the gradient-vs-lag curves.
 
 import numpy as np
 
-from tui_lab.sim.lstm import LSTM
+from tui_lab.sim.lstm import LSTM, PRECISIONS
 from tui_lab.sim.rnn import LogisticRNN
 from tui_lab.sim.session import frozen_array, frozen_mapping
 from tui_lab.sim.supervised import SupervisedSession
@@ -56,8 +56,10 @@ class DelaySession(SupervisedSession):
         X, Y = task.make_sequences(2, 3, 1, np.random.default_rng(0))
         M = (Y >= 0).astype(float)
         lstm = LSTM(N_IN, 2, 1, np.random.default_rng(0))
-        for opt in ("sgd", "adam"):
-            lstm.train_chunk(X, Y[..., None], M, np.zeros(2, np.int64), 1, opt, 0.1, 0.5, 1.0)
+        for lstm.precision in PRECISIONS:
+            for opt in ("sgd", "adam"):
+                lstm.train_chunk(X, Y[..., None], M, np.zeros(2, np.int64), 1, opt, 0.1, 0.5,
+                                 1.0)
         lstm.run(X)
         lstm.state_grads(X[0], Y[0, :, None], M[0])
         rnn = LogisticRNN(2, np.random.default_rng(0), n_in=N_IN)
@@ -78,7 +80,8 @@ class DelaySession(SupervisedSession):
         m = self.scenario.model
         if self.is_lstm:
             return LSTM(N_IN, m.hidden, 1, rng, output=m.output,
-                        init_scale=m.init_scale or None, forget_bias=m.forget_bias)
+                        init_scale=m.init_scale or None, forget_bias=m.forget_bias,
+                        precision=m.precision)
         return LogisticRNN(m.hidden, rng, n_in=N_IN, init_scale=m.init_scale,
                            initial_state=m.initial_state,
                            learn_initial_state=m.learn_initial_state)

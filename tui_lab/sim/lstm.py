@@ -18,6 +18,10 @@ OUT_KINDS = {"linear": k.LINEAR, "logistic": k.LOGISTIC, "softmax": k.SOFTMAX}
 OPTIMIZERS = {"sgd": k.SGD, "adam": k.ADAM}
 GATE_NAMES = ("write", "keep", "candidate", "read")  # the lecture's words, torch order
 STANDARD_NAMES = ("input", "forget", "cell", "output")
+# the float type training passes run in, and the integer type of its width, as
+# empty arrays of those types (the kernels' fkind, ikind)
+PRECISIONS = {"float64": (np.empty(0, np.float64), np.empty(0, np.int64)),
+              "float32": (np.empty(0, np.float32), np.empty(0, np.int32))}
 
 
 class WeightsError(ValueError):
@@ -44,8 +48,9 @@ class LSTM:
 
     def __init__(self, n_in: int, hidden: int, n_out: int, rng: np.random.Generator, *,
                  output: str = "logistic", init_scale: float | None = None,
-                 forget_bias: float = 1.0) -> None:
+                 forget_bias: float = 1.0, precision: str = "float64") -> None:
         self.I, self.H, self.O = int(n_in), int(hidden), int(n_out)
+        self.precision = precision  # of the training passes; weights stay float64
         self.out_kind = OUT_KINDS[output]
         scale = 1.0 / np.sqrt(self.H) if init_scale is None else init_scale
         self.theta = rng.uniform(-scale, scale, k.n_params(self.I, self.H, self.O))
@@ -79,12 +84,13 @@ class LSTM:
         done = k.train_chunk(self.theta, self.opt_state, self.H, self.O, X, Y, M,
                              self.out_kind, idx.astype(np.int64, copy=False), batch,
                              OPTIMIZERS[optimizer], float(lr), float(momentum), float(clip),
-                             losses)
+                             losses, *PRECISIONS[self.precision])
         return losses[: done + (1 if done < n else 0)]
 
     def loss_grad(self, X, Y, M) -> tuple[float, np.ndarray]:
         grad = np.empty_like(self.theta)
-        loss = k.loss_grad(self.theta, self.H, self.O, X, Y, M, self.out_kind, grad)
+        loss = k.loss_grad(self.theta, self.H, self.O, X, Y, M, self.out_kind, grad,
+                           *PRECISIONS[self.precision])
         return float(loss), grad
 
     def run(self, X: np.ndarray) -> LSTMTrace:

@@ -39,7 +39,7 @@ def gaussian_likelihood(means, variances, x, B, pow2):
             d = x[t] - means[i]
             a = d * d * c[i]
             low |= a < -708.0
-            p, pow2[t, i] = exp_split(a)
+            p, pow2[t, i] = exp_split(a, np.float64)
             B[t, i] = p * norm[i]
     scale = pow2.view(np.float64)
     for t in range(T):

@@ -87,9 +87,10 @@ def _add_matvec(A, a, MT, V, v):
 def _matvec_into(A, a, MT, V, v):
     """A[a, k] = MT[k] . V[v] for MT (n, G): four dot products per pass over V[v]."""
     n, G = MT.shape
+    zero = A.dtype.type(0.0)
     k = 0
     while k + 4 <= n:
-        a0 = a1 = a2 = a3 = 0.0
+        a0 = a1 = a2 = a3 = zero
         for r in range(G):
             x = V[v, r]
             a0 += MT[k, r] * x
@@ -99,7 +100,7 @@ def _matvec_into(A, a, MT, V, v):
         A[a, k], A[a, k + 1], A[a, k + 2], A[a, k + 3] = a0, a1, a2, a3
         k += 4
     while k < n:
-        acc = 0.0
+        acc = zero
         for r in range(G):
             acc += MT[k, r] * V[v, r]
         A[a, k] = acc
@@ -147,8 +148,10 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
     G = b.shape[0]
     H = G // 4
     O = d.shape[0]
+    F = gates.dtype.type  # float64 or float32: every constant below is an F
+    one, zero = F(1.0), F(0.0)
     factor, ex = work[0], work[1]
-    scale = pow2.view(np.float64)
+    scale = pow2.view(F)
     factor_c, ex_c, pow2_c = factor[2 * H:3 * H], ex[:H], pow2[:H]  # all factors 2
     for t in range(T):
         for r in range(G):
@@ -160,18 +163,18 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
         # reciprocals 1/(1 + e) in pairs, one division each: 1/x = y/(xy), 1/y = x/(xy)
         for j in range(H):  # write and keep gates
             e1, e2 = ex[j] * scale[j], ex[H + j] * scale[H + j]
-            x1, x2 = 1.0 + e1, 1.0 + e2
-            inv = 1.0 / (x1 * x2)
+            x1, x2 = one + e1, one + e2
+            inv = one / (x1 * x2)
             r1, r2 = inv * x2, inv * x1
-            gates[t, j] = r1 if gates[t, j] >= 0.0 else e1 * r1
-            gates[t, H + j] = r2 if gates[t, H + j] >= 0.0 else e2 * r2
+            gates[t, j] = r1 if gates[t, j] >= zero else e1 * r1
+            gates[t, H + j] = r2 if gates[t, H + j] >= zero else e2 * r2
         for j in range(H):  # candidate and read gate
             e1, e2 = ex[2 * H + j] * scale[2 * H + j], ex[3 * H + j] * scale[3 * H + j]
-            x1, x2 = 1.0 + e1, 1.0 + e2
-            inv = 1.0 / (x1 * x2)
+            x1, x2 = one + e1, one + e2
+            inv = one / (x1 * x2)
             r1, r2 = inv * x2, inv * x1
-            gates[t, 2 * H + j] = tanh_from_exp_recip(gates[t, 2 * H + j], e1, r1)
-            gates[t, 3 * H + j] = r2 if gates[t, 3 * H + j] >= 0.0 else e2 * r2
+            gates[t, 2 * H + j] = tanh_from_exp_recip(gates[t, 2 * H + j], e1, r1, F)
+            gates[t, 3 * H + j] = r2 if gates[t, 3 * H + j] >= zero else e2 * r2
         for j in range(H):  # c = keep * c[t-1] + write * candidate
             cs[t, j] = gates[t, j] * gates[t, 2 * H + j]
         if t > 0:
@@ -179,7 +182,7 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
                 cs[t, j] += gates[t, H + j] * cs[t - 1, j]
         exp_neg_abs_split(cs, t, factor_c, ex_c, pow2_c)  # exp(-2|c|)
         for j in range(H):
-            tcs[t, j] = tanh_from_exp(cs[t, j], ex[j] * scale[j])
+            tcs[t, j] = tanh_from_exp(cs[t, j], ex[j] * scale[j], F)
             hs[t, j] = gates[t, 3 * H + j] * tcs[t, j]
     for t in range(T):
         for q in range(O):
@@ -249,6 +252,7 @@ def backward_seq(UT, V, x, y, mask, out_kind, gates, cs, tcs, hs, z, scale, g, w
     T = x.shape[0]
     H = UT.shape[0]
     O = V.shape[0]
+    one = DA.dtype.type(1.0)
     record = dh_trace.shape[0] == T
     DH, DH_NEXT, DC_NEXT, DC = 0, 1, 2, 3  # rows of vecs
     vecs[DH_NEXT] = 0.0
@@ -265,16 +269,16 @@ def backward_seq(UT, V, x, y, mask, out_kind, gates, cs, tcs, hs, z, scale, g, w
         for j in range(H):
             ig, fg, gg, og = gates[t, j], gates[t, H + j], gates[t, 2 * H + j], gates[t, 3 * H + j]
             dh, tc = vecs[DH, j], tcs[t, j]
-            dc = dh * og * (1.0 - tc * tc) + vecs[DC_NEXT, j]
+            dc = dh * og * (one - tc * tc) + vecs[DC_NEXT, j]
             vecs[DC, j] = dc
-            DA[t, j] = dc * gg * ig * (1.0 - ig)
-            DA[t, 2 * H + j] = dc * ig * (1.0 - gg * gg)
-            DA[t, 3 * H + j] = dh * tc * og * (1.0 - og)
+            DA[t, j] = dc * gg * ig * (one - ig)
+            DA[t, 2 * H + j] = dc * ig * (one - gg * gg)
+            DA[t, 3 * H + j] = dh * tc * og * (one - og)
             vecs[DC_NEXT, j] = dc * fg
         if t > 0:
             for j in range(H):
                 fg = gates[t, H + j]
-                DA[t, H + j] = vecs[DC, j] * cs[t - 1, j] * fg * (1.0 - fg)
+                DA[t, H + j] = vecs[DC, j] * cs[t - 1, j] * fg * (one - fg)
             _matvec_into(vecs, DH_NEXT, UT, DA, t)  # dh[t-1] = U^T da
         else:
             for j in range(H):
@@ -294,18 +298,25 @@ def backward_seq(UT, V, x, y, mask, out_kind, gates, cs, tcs, hs, z, scale, g, w
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _workspace(T, I, H, O):
-    """Scratch for one sequence, by index: 0 gates (T, 4H), 1 cells (T, H), 2 their
-    tanh, 3 gate gradients DA (T, 4H), 4 the backward pass's four H-vectors,
-    5 output gradients (T, O), 6 hidden (T, H), 7 outputs z (T, O), 8 exp work
-    (2, 4H) whose first row is the exp factors of `forward_seq` (2 for the
-    candidate rows 2H..3H, 1 elsewhere), 9 int64 scratch (4H,)."""
+def _workspace(T, I, H, O, F, IT):
+    """Scratch for one sequence in float type F (IT the integer type of its
+    width), by index: 0 gates (T, 4H), 1 cells (T, H), 2 their tanh, 3 gate
+    gradients DA (T, 4H), 4 the backward pass's four H-vectors, 5 output
+    gradients (T, O), 6 hidden (T, H), 7 outputs z (T, O), 8 exp work (2, 4H)
+    whose first row is the exp factors of `forward_seq` (2 for the candidate rows
+    2H..3H, 1 elsewhere), 9 IT scratch (4H,), 10 the sequence's inputs (T, I),
+    11 the parameters (WT (I, 4H), UT (H, 4H), b, V, d) and 12 their gradients
+    (same shapes), both in F."""
     G = 4 * H
-    work = np.ones((2, G))
+    work = np.ones((2, G), F)
     work[0, 2 * H:3 * H] = 2.0
-    return (np.empty((T, G)), np.empty((T, H)), np.empty((T, H)), np.empty((T, G)),
-            np.empty((4, H)), np.empty((T, O)), np.empty((T, H)), np.empty((T, O)),
-            work, np.empty(G, np.int64))
+    params = (np.empty((I, G), F), np.empty((H, G), F), np.empty(G, F), np.empty((O, H), F),
+              np.empty(O, F))
+    grads = (np.empty((I, G), F), np.empty((G, H), F), np.empty(G, F), np.empty((O, H), F),
+             np.empty(O, F))
+    return (np.empty((T, G), F), np.empty((T, H), F), np.empty((T, H), F), np.empty((T, G), F),
+            np.empty((4, H), F), np.empty((T, O), F), np.empty((T, H), F), np.empty((T, O), F),
+            work, np.empty(G, IT), np.empty((T, I), F), params, grads)
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -321,43 +332,64 @@ def _transposed(theta, I, H, O):
 @njit(nogil=True, cache=True, error_model="numpy")
 def _rows_grad(theta, H, O, X, Y, M, out_kind, rows, grad, ws):
     """Gradient (into grad, overwritten) and summed masked loss of the
-    sequences X[rows], each weighted 1 / len(rows)."""
+    sequences X[rows], each weighted 1 / len(rows). theta and grad are float64;
+    the passes run in the workspace's float type, into which the parameters
+    and each sequence are copied (W and U transposed)."""
     N, T, I = X.shape
     W, U, b, V, d = _views(theta, I, H, O)
-    gW, gU, gb, gV, gd = _views(grad, I, H, O)
-    WT, UT = _transposed(theta, I, H, O)
-    gWT = np.zeros((I, 4 * H))
-    grad[:] = 0.0
-    g = (gWT, gU, gb, gV, gd)
-    gates, cs, tcs, hs, z = ws[0], ws[1], ws[2], ws[6], ws[7]
-    none = np.empty((0, H))
+    WT, UT, bF, VF, dF = ws[11]
+    _transpose_into(W, WT)
+    _transpose_into(U, UT)
+    bF[:] = b
+    VF[:] = V
+    dF[:] = d
+    g = ws[12]
+    g[0][:] = 0.0
+    g[1][:] = 0.0
+    g[2][:] = 0.0
+    g[3][:] = 0.0
+    g[4][:] = 0.0
+    gates, cs, tcs, hs, z, xs = ws[0], ws[1], ws[2], ws[6], ws[7], ws[10]
+    none = np.empty((0, H), gates.dtype)
     scale = 1.0 / rows.shape[0]
     total = 0.0
     for s in rows:
-        forward_seq(WT, UT, b, V, d, X[s], gates, cs, tcs, hs, z, ws[8], ws[9])
-        total += backward_seq(UT, V, X[s], Y[s], M[s], out_kind, gates, cs, tcs, hs, z,
+        xs[:] = X[s]
+        forward_seq(WT, UT, bF, VF, dF, xs, gates, cs, tcs, hs, z, ws[8], ws[9])
+        total += backward_seq(UT, VF, xs, Y[s], M[s], out_kind, gates, cs, tcs, hs, z,
                               scale, g, ws, none, none)
-    _transpose_into(gWT, gW)
+    gW, gU, gb, gV, gd = _views(grad, I, H, O)
+    _transpose_into(g[0], gW)
+    gU[:] = g[1]
+    gb[:] = g[2]
+    gV[:] = g[3]
+    gd[:] = g[4]
     return total
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def loss_grad(theta, H, O, X, Y, M, out_kind, grad):
+def loss_grad(theta, H, O, X, Y, M, out_kind, grad, fkind, ikind):
     """Objective over all sequences X (N, T, I), Y (N, T, O), mask M (N, T): the
-    masked loss summed over steps, averaged over N. grad is overwritten."""
+    masked loss summed over steps, averaged over N. grad is overwritten. The
+    passes run in the float type of the empty array fkind (float64 or float32;
+    ikind int64 or int32, the integer of its width: arrays, because Numba's
+    dispatcher types an array argument in C but a type object in Python, which
+    cost 15 us a call)."""
     N, T, I = X.shape
-    ws = _workspace(T, I, H, O)
+    ws = _workspace(T, I, H, O, fkind.dtype.type, ikind.dtype.type)
     return _rows_grad(theta, H, O, X, Y, M, out_kind, np.arange(N), grad, ws) / N
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def train_chunk(theta, opt_state, H, O, X, Y, M, out_kind, idx, batch, opt, lr, momentum,
-                clip, losses):
+                clip, losses, fkind, ikind):
     """len(losses) updates. opt_state (3, n): velocity, or Adam's m and v, and
     opt_state[2, 0] counts Adam steps. losses[u]: mean masked loss per target step.
-    Stops early on a non-finite loss or gradient; returns the updates done."""
+    Stops early on a non-finite loss or gradient; returns the updates done. The
+    weights and the optimiser stay float64; the passes run in fkind's float type
+    (see loss_grad)."""
     N, T, I = X.shape
-    ws = _workspace(T, I, H, O)
+    ws = _workspace(T, I, H, O, fkind.dtype.type, ikind.dtype.type)
     grad = np.empty(theta.shape[0])
     for u in range(losses.shape[0]):
         rows = idx[u * batch:(u + 1) * batch]
@@ -382,7 +414,7 @@ def run(theta, H, O, X, gates, cs, hs, z):
     N, T, I = X.shape
     W, U, b, V, d = _views(theta, I, H, O)
     WT, UT = _transposed(theta, I, H, O)
-    ws = _workspace(T, I, H, O)
+    ws = _workspace(T, I, H, O, np.float64, np.int64)
     for s in range(N):
         forward_seq(WT, UT, b, V, d, X[s], gates[s], cs[s], ws[2], hs[s], z[s], ws[8], ws[9])
 
@@ -393,7 +425,7 @@ def state_grads(theta, H, O, x, y, mask, out_kind, dh_trace, dc_trace):
     T, I = x.shape
     W, U, b, V, d = _views(theta, I, H, O)
     WT, UT = _transposed(theta, I, H, O)
-    ws = _workspace(T, I, H, O)
+    ws = _workspace(T, I, H, O, np.float64, np.int64)
     gates, cs, tcs, hs, z = ws[0], ws[1], ws[2], ws[6], ws[7]
     g = (np.zeros((I, 4 * H)), np.zeros((4 * H, H)), np.zeros(4 * H), np.zeros((O, H)),
          np.zeros(O))
