@@ -275,7 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     session = open_session(scenario, args.seed)
     progress = _Progress(scenario, enabled=not args.json and sys.stderr.isatty())
     progress.note("compiling kernels (cached after the first run)...")
-    session.warmup()
+    session.warmup_for(scenario)
     chunk, start, last_report = 1000, time.perf_counter(), 0.0
     try:
         while not session.done:

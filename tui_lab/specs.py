@@ -28,6 +28,13 @@ def spec(default: Any = None, *, doc: str, min: float | None = None,
 MAX_UPDATES = 1_000_000_000
 
 
+def precision_spec() -> Any:
+    """The float type an LSTM's training passes run in."""
+    return spec("float32", doc="float type of the LSTM training passes: float32 as in PyTorch "
+                "(1.4-1.5x faster at 32 cells) or float64; the weights and the optimiser stay "
+                "float64", choices=("float32", "float64"))
+
+
 @dataclass(frozen=True)
 class RNNSpec:
     """A recurrent net of logistic units (7a-08, 7c-05)."""
@@ -84,10 +91,7 @@ class LSTMSpec:
         min=0.0, max=100.0)
     output: str = spec("logistic", doc="output units",
                        choices=("linear", "logistic", "softmax"))
-    precision: str = spec(
-        "float32", doc="float type of the training passes: float32 as in PyTorch (1.4-1.5x "
-        "faster at 32 cells) or float64; the weights and the optimiser stay float64",
-        choices=("float32", "float64"))
+    precision: str = precision_spec()
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class MemorySweepSpec:
                              max=MAX_UPDATES)
     forget_bias: float = spec(1.0, doc="initial bias of the LSTM's keep (forget) gates",
                               min=-20.0, max=20.0)
+    precision: str = precision_spec()
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,11 @@ class DelaySession(SupervisedSession):
         super().__init__(scenario, seed)
 
     @staticmethod
-    def warmup() -> None:
+    def warmup(precisions: tuple[str, ...] = tuple(PRECISIONS)) -> None:
         X, Y = task.make_sequences(2, 3, 1, np.random.default_rng(0))
         M = (Y >= 0).astype(float)
         lstm = LSTM(N_IN, 2, 1, np.random.default_rng(0))
-        for lstm.precision in PRECISIONS:
+        for lstm.precision in precisions:
             for opt in ("sgd", "adam"):
                 lstm.train_chunk(X, Y[..., None], M, np.zeros(2, np.int64), 1, opt, 0.1, 0.5,
                                  1.0)
@@ -67,6 +67,11 @@ class DelaySession(SupervisedSession):
         rnn.score(X, Y)
         rnn.forward(X)
         rnn.state_grads(X[0], Y[0])
+
+    @classmethod
+    def warmup_for(cls, scenario) -> None:
+        m = scenario.model
+        cls.warmup((m.precision,) if scenario.model_kind == "lstm" else ())
 
     @property
     def is_lstm(self) -> bool:

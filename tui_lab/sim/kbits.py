@@ -18,7 +18,7 @@ import numpy as np
 
 from tui_lab.scenario import Scenario
 from tui_lab.sim.hmm import CategoricalHMM
-from tui_lab.sim.lstm import LSTM
+from tui_lab.sim.lstm import LSTM, PRECISIONS
 from tui_lab.sim.session import History, Session, Snapshot, Status, frozen_array
 from tui_lab.sim.tasks import kbits as task
 from tui_lab.sim.tasks.kbits import RECALLED, needed_size
@@ -57,14 +57,19 @@ class MemorySweepSession(Session):
              "hmm_bits", "lstm_recall", "lstm_bits")
 
     @staticmethod
-    def warmup() -> None:
+    def warmup(precisions: tuple[str, ...] = tuple(PRECISIONS)) -> None:
         d = task.make_data(1, 1, 4, np.random.default_rng(0))
         m = CategoricalHMM(2, 3)
         m.em_step(d.symbols, d.lengths)
         net = LSTM(3, 1, 1, np.random.default_rng(0))
-        for opt in ("sgd", "adam"):
-            net.train_chunk(d.X, d.Y, d.M, np.zeros(2, np.int64), 1, opt, 0.1, 0.5, 1.0)
+        for net.precision in precisions:
+            for opt in ("sgd", "adam"):
+                net.train_chunk(d.X, d.Y, d.M, np.zeros(2, np.int64), 1, opt, 0.1, 0.5, 1.0)
         net.run(d.X)
+
+    @classmethod
+    def warmup_for(cls, scenario: Scenario) -> None:
+        cls.warmup((scenario.model.precision,))
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         super().__init__(scenario, seed)
@@ -125,7 +130,8 @@ class MemorySweepSession(Session):
         else:
             c = self.scenario.model
             rng = self._rng(job)
-            self.model = LSTM(job.k + 2, job.size, job.k, rng, forget_bias=c.forget_bias)
+            self.model = LSTM(job.k + 2, job.size, job.k, rng, forget_bias=c.forget_bias,
+                              precision=c.precision)
             self.batches = np.random.default_rng(rng.integers(2 ** 63))
         job.steps = 0
         self.loss = float("nan")

@@ -186,6 +186,12 @@ class Session(ABC):
     def warmup() -> None:
         """Compile every kernel the session uses (slow once, then cached)."""
 
+    @classmethod
+    def warmup_for(cls, scenario: Scenario) -> None:
+        """Compile (or load) only the kernels this scenario uses: each one loaded
+        costs memory (the LSTM's float32 and float64 kernels about 11 MiB)."""
+        cls.warmup()
+
     @abstractmethod
     def train(self, n: int) -> dict:
         """Run up to n updates (fewer if the run stops); return current metrics."""

@@ -178,7 +178,7 @@ class Trainer:
 
         def warm() -> None:
             try:
-                session_class(self.scenario).warmup()
+                session_class(self.scenario).warmup_for(self.scenario)
             except BaseException as exc:  # reported by the worker below
                 errors.append(exc)
 
