@@ -135,7 +135,8 @@ def forward_seq(WT, UT, b, V, d, x, gates, cs, tcs, hs, z, work, pow2):
     cs (T, H), tanh of the cells tcs (T, H), hidden hs (T, H), output
     pre-activations z (T, O). WT (I, 4H) and UT (H, 4H) are W and U transposed;
     work (2, 4H) holds the exp factors (1 for the gates, 2 for the candidate
-    rows: see `_workspace`) and scratch; pow2 (4H,) int64 is scratch.
+    rows: see `_workspace`) and scratch; pow2 (4H,) is integer scratch of the
+    float's width.
 
     The nonlinearities come from one vectorised exp (`vexp`) per step for the
     gates and one for the cells: sigmoid(a) is 1/(1+e) for a >= 0 and e/(1+e)
@@ -320,13 +321,17 @@ def _workspace(T, I, H, O, F, IT):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _transposed(theta, I, H, O):
+def _load_params(theta, I, H, O, ws):
+    """Copy the float64 parameters into the workspace's (its float type, W and U
+    transposed) and return them: (WT, UT, b, V, d)."""
     W, U, b, V, d = _views(theta, I, H, O)
-    WT = np.empty((I, 4 * H))
-    UT = np.empty((H, 4 * H))
+    WT, UT, bF, VF, dF = ws[11]
     _transpose_into(W, WT)
     _transpose_into(U, UT)
-    return WT, UT
+    bF[:] = b
+    VF[:] = V
+    dF[:] = d
+    return ws[11]
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -336,13 +341,7 @@ def _rows_grad(theta, H, O, X, Y, M, out_kind, rows, grad, ws):
     the passes run in the workspace's float type, into which the parameters
     and each sequence are copied (W and U transposed)."""
     N, T, I = X.shape
-    W, U, b, V, d = _views(theta, I, H, O)
-    WT, UT, bF, VF, dF = ws[11]
-    _transpose_into(W, WT)
-    _transpose_into(U, UT)
-    bF[:] = b
-    VF[:] = V
-    dF[:] = d
+    WT, UT, bF, VF, dF = _load_params(theta, I, H, O, ws)
     g = ws[12]
     g[0][:] = 0.0
     g[1][:] = 0.0
@@ -412,9 +411,8 @@ def train_chunk(theta, opt_state, H, O, X, Y, M, out_kind, idx, batch, opt, lr, 
 def run(theta, H, O, X, gates, cs, hs, z):
     """Forward every sequence with full traces: gates (N, T, 4H), cs, hs (N, T, H), z (N, T, O)."""
     N, T, I = X.shape
-    W, U, b, V, d = _views(theta, I, H, O)
-    WT, UT = _transposed(theta, I, H, O)
     ws = _workspace(T, I, H, O, np.float64, np.int64)
+    WT, UT, b, V, d = _load_params(theta, I, H, O, ws)
     for s in range(N):
         forward_seq(WT, UT, b, V, d, X[s], gates[s], cs[s], ws[2], hs[s], z[s], ws[8], ws[9])
 
@@ -423,9 +421,8 @@ def run(theta, H, O, X, gates, cs, hs, z):
 def state_grads(theta, H, O, x, y, mask, out_kind, dh_trace, dc_trace):
     """d loss / d h[t] and d loss / d c[t] for one sequence (T, H) each; returns the loss."""
     T, I = x.shape
-    W, U, b, V, d = _views(theta, I, H, O)
-    WT, UT = _transposed(theta, I, H, O)
     ws = _workspace(T, I, H, O, np.float64, np.int64)
+    WT, UT, b, V, d = _load_params(theta, I, H, O, ws)
     gates, cs, tcs, hs, z = ws[0], ws[1], ws[2], ws[6], ws[7]
     g = (np.zeros((I, 4 * H)), np.zeros((4 * H, H)), np.zeros(4 * H), np.zeros((O, H)),
          np.zeros(O))
