@@ -58,6 +58,21 @@ def test_gradient_matches_finite_differences(kind):
         assert np.abs(W[3 * gate:3 * gate + 3]).max() > 1e-6
 
 
+def _reference_update(theta, m, v, grad, optimizer, u):
+    """Update u (from 0) of the kernels' rule in plain NumPy: clip the gradient to
+    norm 1, then SGD (lr 0.05, momentum 0.9) or Adam (lr 0.05); new theta, m, v."""
+    norm = np.linalg.norm(grad)
+    if norm > 1.0:
+        grad = grad / norm
+    if optimizer == "sgd":
+        m = 0.9 * m - 0.05 * grad
+        return theta + m, m, v
+    m = 0.9 * m + 0.1 * grad
+    v = 0.999 * v + 0.001 * grad ** 2
+    return theta - 0.05 * (m / (1 - 0.9 ** (u + 1))) / (
+        np.sqrt(v / (1 - 0.999 ** (u + 1))) + 1e-8), m, v
+
+
 def _f32(*arrays):
     return [a.astype(np.float32) for a in arrays]
 
@@ -102,17 +117,7 @@ def test_float32_train_chunk_takes_the_float32_gradient_steps(optimizer):
         loss64 = lstm_np.loss_grad(step.theta, 3, 4, 2, X[sel], Y[sel], M[sel], 1)[0]
         assert losses[u] == pytest.approx(loss * 2 / M[sel].sum(), rel=1e-12)
         assert losses[u] == pytest.approx(loss64 * 2 / M[sel].sum(), rel=2e-6)
-        norm = np.linalg.norm(grad)
-        if norm > 1.0:
-            grad = grad / norm
-        if optimizer == "sgd":
-            m = 0.9 * m - 0.05 * grad
-            step.theta += m
-        else:
-            m = 0.9 * m + 0.1 * grad
-            v = 0.999 * v + 0.001 * grad ** 2
-            step.theta -= 0.05 * (m / (1 - 0.9 ** (u + 1))) / (
-                np.sqrt(v / (1 - 0.999 ** (u + 1))) + 1e-8)
+        step.theta[:], m, v = _reference_update(step.theta, m, v, grad, optimizer, u)
     np.testing.assert_allclose(net.theta, step.theta, rtol=1e-12, atol=1e-14)
 
 
@@ -130,17 +135,7 @@ def test_train_chunk_matches_twin(optimizer):
         sel = idx[2 * u:2 * u + 2]
         loss, grad, _, _ = lstm_np.loss_grad(theta, 3, 4, 2, X[sel], Y[sel], M[sel], 1)
         assert losses[u] == pytest.approx(loss * 2 / M[sel].sum(), rel=1e-9)
-        norm = np.linalg.norm(grad)
-        if norm > 1.0:
-            grad = grad / norm
-        if optimizer == "sgd":
-            m = 0.9 * m - 0.05 * grad
-            theta = theta + m
-        else:
-            m = 0.9 * m + 0.1 * grad
-            v = 0.999 * v + 0.001 * grad ** 2
-            theta = theta - 0.05 * (m / (1 - 0.9 ** (u + 1))) / (
-                np.sqrt(v / (1 - 0.999 ** (u + 1))) + 1e-8)
+        theta, m, v = _reference_update(theta, m, v, grad, optimizer, u)
     np.testing.assert_allclose(net.theta, theta, rtol=1e-8, atol=1e-11)
 
 
