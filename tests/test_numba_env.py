@@ -1,31 +1,62 @@
-"""Numba's cache goes to the user's cache folder when the package folder is read-only."""
+"""Numba's cache folder: keyed by every kernel source, in the user's cache folder
+(or the temp folder), pruned of old digests; the user's NUMBA_CACHE_DIR wins."""
 
+import os
+import time
 from pathlib import Path
 
-from tui_lab._numba_env import configure_numba_cache
+from tui_lab._numba_env import KEEP_SECONDS, configure_numba_cache, kernels_digest
 
 
-def test_read_only_package_uses_user_cache(tmp_path):
+def _package(root: Path) -> Path:
+    kernels = root / "pkg" / "sim" / "kernels"
+    kernels.mkdir(parents=True)
+    (kernels / "lstm.py").write_text("from vexp import exp\n")
+    (kernels / "vexp.py").write_text("def exp(x): return 1 + x\n")
+    return root / "pkg"
+
+
+def test_cache_folder_is_keyed_by_every_kernel_source(tmp_path):
+    """Numba checks a cached kernel against its own file only; editing a file it
+    calls into (vexp.py) must move the whole cache."""
+    pkg = _package(tmp_path)
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    chosen = configure_numba_cache(env, tmp_path / "pkg", writable=lambda p: False)
-    assert chosen == str(tmp_path / "cache" / "tui-lab" / "numba")
-    assert env["NUMBA_CACHE_DIR"] == chosen and Path(chosen).is_dir()
+    first = configure_numba_cache(env, pkg)
+    assert first == str(tmp_path / "cache" / "tui-lab" / "numba" / kernels_digest(pkg))
+    assert env["NUMBA_CACHE_DIR"] == first and Path(first).is_dir()
+    (pkg / "sim" / "kernels" / "vexp.py").write_text("def exp(x): return 1 + x + x * x / 2\n")
+    second = configure_numba_cache({"XDG_CACHE_HOME": env["XDG_CACHE_HOME"]}, pkg)
+    assert second != first and Path(second).parent == Path(first).parent
+    checked = configure_numba_cache({"XDG_CACHE_HOME": env["XDG_CACHE_HOME"],
+                                     "NUMBA_BOUNDSCHECK": "1"}, pkg)
+    assert checked == second + "-boundscheck"  # checked builds never mix with normal ones
 
 
-def test_writable_package_keeps_numba_default(tmp_path):
-    env: dict = {}
-    assert configure_numba_cache(env, tmp_path, writable=lambda p: True) is None
-    assert "NUMBA_CACHE_DIR" not in env
+def test_digests_unused_for_30_days_are_removed(tmp_path):
+    pkg = _package(tmp_path)
+    base = tmp_path / "cache" / "tui-lab" / "numba"
+    old, recent = base / "0123456789abcdef", base / "fedcba9876543210"
+    for folder, age in ((old, KEEP_SECONDS + 3600), (recent, KEEP_SECONDS - 3600)):
+        (folder / "deep").mkdir(parents=True)
+        (folder / "deep" / "k.nbi").write_bytes(b"cached")
+        os.utime(folder, (time.time() - age, time.time() - age))
+    chosen = configure_numba_cache({"XDG_CACHE_HOME": str(tmp_path / "cache")}, pkg)
+    assert not old.exists() and recent.exists() and Path(chosen).is_dir()
 
 
 def test_users_choice_wins(tmp_path):
     env = {"NUMBA_CACHE_DIR": "/somewhere"}
-    assert configure_numba_cache(env, tmp_path, writable=lambda p: False) is None
+    assert configure_numba_cache(env, _package(tmp_path)) is None
     assert env["NUMBA_CACHE_DIR"] == "/somewhere"
 
 
-def test_read_only_install_runs_in_a_subprocess(tmp_path):
-    """A copy of the package in a folder the process may not write still runs."""
+def _suffix() -> str:
+    return "-boundscheck" if os.environ.get("NUMBA_BOUNDSCHECK") == "1" else ""
+
+
+def test_an_install_caches_in_the_user_folder_not_beside_its_sources(tmp_path):
+    """A copy of the package, as pip installs it, compiles into the user's cache
+    folder (so a read-only install works) and writes nothing into itself."""
     import os
     import shutil
     import subprocess
@@ -39,7 +70,6 @@ def test_read_only_install_runs_in_a_subprocess(tmp_path):
     root = Path(__file__).resolve().parents[1]
     shutil.copytree(root / "scenarios", dest / "scenarios")
     code = ("import os, tui_lab._numba_env as e;"
-            "e.os.access = lambda p, m: False;"  # root can write anywhere: pretend not
             "os.environ.pop('NUMBA_CACHE_DIR', None);"
             "print(e.configure_numba_cache());"
             "from tui_lab.sim.adder import AdderSession; AdderSession.warmup()")
@@ -48,14 +78,15 @@ def test_read_only_install_runs_in_a_subprocess(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    cache = tmp_path / "xdg" / "tui-lab" / "numba"
+    cache = tmp_path / "xdg" / "tui-lab" / "numba" / (kernels_digest(dest) + _suffix())
     assert proc.stdout.strip() == str(cache)
     assert list(cache.rglob("*.nbi")), "the kernels were not cached in the user folder"
+    assert not list(dest.rglob("*.nbi")), "the install wrote a cache beside its sources"
 
 
 def test_read_only_home_and_install_fall_back_to_the_temp_folder(tmp_path):
-    """No writable package folder and no usable home: the cache goes to the temp
-    folder, and a session still compiles and trains (then the app's CLI runs)."""
+    """No usable home: the cache goes to the temp folder, and a session still
+    compiles and trains."""
     import os
     import subprocess
     import sys
@@ -65,7 +96,7 @@ def test_read_only_home_and_install_fall_back_to_the_temp_folder(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     code = ("import os, tui_lab._numba_env as e;"
-            "e.os.access = lambda p, m: False;"
+            "os.environ.pop('NUMBA_CACHE_DIR', None);"
             "print(e.configure_numba_cache());"
             "from tui_lab.sim.session import open_session;"
             "from tui_lab.scenario import resolve_scenario;"
@@ -78,4 +109,5 @@ def test_read_only_home_and_install_fall_back_to_the_temp_folder(tmp_path):
                           text=True, timeout=300, cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stderr
     folder, updates = proc.stdout.split()
-    assert folder == str(tmp / f"tui-lab-numba-{os.getuid()}") and updates == "100"
+    expected = tmp / f"tui-lab-numba-{os.getuid()}" / (kernels_digest() + _suffix())
+    assert folder == str(expected) and updates == "100"
