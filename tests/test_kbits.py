@@ -124,6 +124,15 @@ def small_sweep():
     return s
 
 
+def test_the_sweep_stops_at_the_update_budget():
+    """`tui-lab run hmm-kbits --updates 40` means 40 updates, not the whole sweep."""
+    sc = resolve_scenario("hmm-kbits").with_model(states=4, cells=2).with_task(max_bits=1)
+    s = MemorySweepSession(sc.with_training(updates=40), seed=1)
+    while not s.done:
+        s.train(25)
+    assert s.status is Status.BUDGET and s.updates == 40 and "budget (40)" in s.message
+
+
 def test_the_sweep_shows_the_2_to_the_k_wall(small_sweep):
     s = small_sweep
     assert s.status is Status.DONE and s.ks == (1, 2) and s.Ns == (1, 2, 4, 8)

@@ -142,13 +142,17 @@ class MemorySweepSession(Session):
         return self.jobs[self.job_index] if self.job_index < len(self.jobs) else None
 
     def train(self, n: int) -> dict:
-        left = n
+        budget = self.scenario.training.updates
+        left = min(n, budget - self.updates)
         while left > 0 and not self.done:
             job = self.current
             if self.model is None:
                 self._start(job)
             left -= self._train_hmm(job, left) if job.kind == "hmm" else self._train_lstm(job, left)
-        if not self.done:
+        if not self.done and self.updates >= budget:
+            self.status, self.message = Status.BUDGET, (
+                f"the update budget ({budget}) is spent before the sweep's end")
+        elif not self.done:
             self.message = self._job_label()
         return self.metrics()
 
