@@ -69,3 +69,18 @@ def test_adam_only_where_offered():
     with pytest.raises(ScenarioError, match="task.kind: a 'lstm' model cannot run"):
         parse_scenario(open(resolve_scenario("delay-lstm").source).read()
                        .replace('kind = "delay"', 'kind = "binary_addition"'))
+
+
+def test_the_scenario_chooses_the_training_precision():
+    """float32 passes by default (as in PyTorch); float64 on request: the same
+    weights then give the same loss and gradient to float32 rounding, not exactly."""
+    sc = resolve_scenario("delay-lstm")
+    a = open_session(sc, seed=2)
+    b = open_session(sc.with_model(precision="float64"), seed=2)
+    assert (a.net.precision, b.net.precision) == ("float32", "float64")
+    np.testing.assert_array_equal(a.net.theta, b.net.theta)
+    X, Y = task.make_sequences(16, 50, 5, np.random.default_rng(0))
+    M = (Y >= 0).astype(float)
+    (la, ga), (lb, gb) = a.net.loss_grad(X, Y[..., None], M), b.net.loss_grad(X, Y[..., None], M)
+    assert la != lb and la == pytest.approx(lb, rel=1e-6)
+    assert 0 < np.abs(ga - gb).max() < 1e-5 * np.abs(gb).max()
