@@ -61,11 +61,7 @@ class MemorySweepSession(Session):
         d = task.make_data(1, 1, 4, np.random.default_rng(0))
         m = CategoricalHMM(2, 3)
         m.em_step(d.symbols, d.lengths)
-        net = LSTM(3, 1, 1, np.random.default_rng(0))
-        for net.precision in precisions:
-            for opt in ("sgd", "adam"):
-                net.train_chunk(d.X, d.Y, d.M, np.zeros(2, np.int64), 1, opt, 0.1, 0.5, 1.0)
-        net.run(d.X)
+        LSTM(3, 1, 1, np.random.default_rng(0)).warmup(d.X, d.Y, d.M, precisions)
 
     @classmethod
     def warmup_for(cls, scenario: Scenario) -> None:

@@ -87,6 +87,15 @@ class LSTM:
                              losses, *PRECISIONS[self.precision])
         return losses[: done + (1 if done < n else 0)]
 
+    def warmup(self, X, Y, M, precisions=tuple(PRECISIONS)) -> None:
+        """Compile (or load from the cache) the training kernels, one chunk per
+        optimiser in each of `precisions`, and the traced forward pass. Changes
+        the weights: for a throwaway net."""
+        for self.precision in precisions:
+            for optimizer in OPTIMIZERS:
+                self.train_chunk(X, Y, M, np.zeros(2, np.int64), 1, optimizer, 0.1, 0.5, 1.0)
+        self.run(X)
+
     def loss_grad(self, X, Y, M) -> tuple[float, np.ndarray]:
         grad = np.empty_like(self.theta)
         loss = k.loss_grad(self.theta, self.H, self.O, X, Y, M, self.out_kind, grad,
